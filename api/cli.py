@@ -8,6 +8,9 @@ import click
 
 from api.clikit import DetgraphGroup
 from api.commands.db import db
+from api.commands.export import export
+from api.commands.load import fetch_command, load
+from api.commands.rule import rule
 from api.commands.schema import schema
 from graph_schema.errors import DetgraphError
 from graph_schema.settings import load_settings
@@ -35,7 +38,7 @@ def cli(ctx: click.Context, config: Path | None) -> None:
         sys.exit(exc.exit_code)
 
 
-for command in (db, schema):
+for command in (db, schema, load, fetch_command, rule, export):
     cli.add_command(command)
 
 

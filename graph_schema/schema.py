@@ -51,6 +51,7 @@ RELATIONSHIPS: tuple[tuple[str, str, str, str], ...] = (
     ("DETECTED_BY", "Technique", "DetectionStrategy", "ATT&CK v18: the strategy detects the technique"),
     ("USES_ANALYTIC", "DetectionStrategy", "Analytic", "strategy to its analytics"),
     ("READS_LOG", "Analytic", "LogSource", "analytic to a log source it reads"),
+    ("USES_COMPONENT", "Analytic", "DataComponent", "analytic to the data components its log sources carry"),
     ("OF_COMPONENT", "LogSource", "DataComponent", "log source to the data component it carries"),
     ("FROM_VENDOR", "Rule", "Vendor", "rule's vendor"),
     ("DETECTS", "Rule", "Technique", "rule's ATT&CK tag (props: tactics, tagged_as)"),

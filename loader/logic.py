@@ -7,7 +7,7 @@ decides `negated` (parity of enclosing `not`s) and `exclusion` (a `not` — or a
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Union
+from typing import Any
 
 from loader.model import Predicate
 
@@ -42,7 +42,7 @@ class Not:
     child: Expr
 
 
-Expr = Union[And, Or, Not, Leaf]
+Expr = And | Or | Not | Leaf
 
 
 def conjuncts(expr: Expr) -> list[Expr]:

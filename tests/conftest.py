@@ -2,9 +2,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from neo4j import Driver
+
+from graph_schema.db import connect
+from graph_schema.schema import apply_schema
+from graph_schema.server import LocalServer
+from graph_schema.settings import Settings, load_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -22,3 +29,62 @@ def corpora() -> Path:
 def fixtures() -> Path:
     """tests/fixtures."""
     return FIXTURES
+
+
+# -- Neo4j ----------------------------------------------------------------------------------------
+# Tests use their own server (ports 7688/7475, state in .detgraph/test-neo4j) so they never wipe the
+# graph a user loaded on 7687. It is started on demand and stopped at the end if this session started it.
+
+def test_settings(bolt_port: int = 7688, http_port: int = 7475, name: str = "test-neo4j") -> Settings:
+    """Settings for a throw-away local server of the test suite."""
+    env = {
+        "DETGRAPH_STATE_DIR": str(REPO_ROOT / ".detgraph" / name),
+        "DETGRAPH_BOLT_PORT": str(bolt_port),
+        "DETGRAPH_HTTP_PORT": str(http_port),
+        "NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", "detgraph-test"),
+    }
+    for key in ("DETGRAPH_CACHE_DIR", "HOME"):
+        if key in os.environ:
+            env[key] = os.environ[key]
+    settings = load_settings(config_path=Path("/nonexistent"), env=env)
+    settings.heap = os.environ.get("DETGRAPH_TEST_HEAP", "768m")
+    settings.pagecache = "256m"
+    return settings
+
+
+test_settings.__test__ = False  # type: ignore[attr-defined]  # not a test, despite the name
+
+
+@pytest.fixture(scope="session")
+def neo4j_settings() -> Iterator[Settings]:
+    """Settings of the running test server (started here when needed)."""
+    settings = test_settings()
+    server = LocalServer(settings)
+    started = server.pid() is None
+    server.start()
+    yield settings
+    if started and os.environ.get("DETGRAPH_KEEP_TEST_SERVER") != "1":
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def driver(neo4j_settings: Settings) -> Iterator[Driver]:
+    """One driver for the whole session, with the schema applied."""
+    drv = connect(neo4j_settings)
+    apply_schema(drv)
+    yield drv
+    drv.close()
+
+
+def clean_graph(drv: Driver) -> None:
+    """Delete every node and relationship (Community Edition has one user database: clean, don't create)."""
+    with drv.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
+
+
+@pytest.fixture(scope="module")
+def graph(driver: Driver) -> Driver:
+    """The driver, on a graph emptied at the start of the test module."""
+    clean_graph(driver)
+    apply_schema(driver)
+    return driver

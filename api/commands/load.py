@@ -1,0 +1,70 @@
+"""`detgraph load` and `detgraph fetch`: read the corpora into the graph."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from api.clikit import settings_of
+from graph_schema.db import open_driver
+from loader.fetch import UPSTREAMS, fetch
+from loader.pipeline import LOADERS, run_load
+
+__all__ = ["load", "fetch_command"]
+
+PATH = click.Path(exists=True, path_type=Path)
+
+
+@click.command()
+@click.option("--attack", type=PATH, help="ATT&CK STIX bundle (.json, .json.gz) or folder of object files.")
+@click.option("--sigma", type=PATH, help="SigmaHQ/sigma checkout (or a copy of one).")
+@click.option("--elastic", type=PATH, help="elastic/detection-rules checkout.")
+@click.option("--splunk", type=PATH, help="splunk/security_content checkout.")
+@click.option("--partial-load", is_flag=True,
+              help="Keep rules that are missing from this input (default: a full reload removes them).")
+@click.option("--force", is_flag=True, help="Rewrite every rule, even unchanged ones.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to save the JSON report (default: <state dir>/load-report.json).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.pass_context
+def load(ctx: click.Context, attack: Path | None, sigma: Path | None, elastic: Path | None, splunk: Path | None,
+         partial_load: bool, force: bool, report_path: Path | None, quiet: bool) -> None:
+    """Load ATT&CK and rule corpora into Neo4j (paths default to [corpora] in detgraph.toml).
+
+    \b
+    Example:
+      detgraph load --attack ../shared/corpora/attack/enterprise-attack.json.gz \\
+                    --sigma ../shared/corpora/sigma --elastic ../shared/corpora/elastic \\
+                    --splunk ../shared/corpora/splunk
+    """
+    s = settings_of(ctx)
+    given = {"sigma": sigma, "elastic": elastic, "splunk": splunk}
+    corpora = {k: v for k, v in given.items() if v is not None}
+    if not corpora and attack is None:  # nothing on the command line: use detgraph.toml / env
+        corpora = {k: s.corpora[k] for k in LOADERS if k in s.corpora}
+        attack = s.corpora.get("attack")
+    if not corpora and attack is None:
+        raise click.UsageError("nothing to load: pass --attack/--sigma/--elastic/--splunk or set [corpora] "
+                               "in detgraph.toml")
+    with open_driver(s) as driver:
+        report = run_load(driver, s.neo4j_database, attack=attack, corpora=corpora, full=not partial_load,
+                          force=force, show_progress=not quiet)
+    path = report_path or s.state_dir / "load-report.json"
+    report.save(path)
+    click.echo(report.summary())
+    click.echo(f"report: {path}")
+
+
+@click.command("fetch")
+@click.argument("names", nargs=-1, type=click.Choice(sorted(UPSTREAMS)))
+@click.pass_context
+def fetch_command(ctx: click.Context, names: tuple[str, ...]) -> None:
+    """Clone or update upstream repositories into the cache (URLs from [upstreams] in detgraph.toml).
+
+    \b
+    Example:
+      detgraph fetch sigma elastic     # then: detgraph load --sigma ~/.cache/detgraph/corpora/sigma
+    """
+    s = settings_of(ctx)
+    for repo in fetch(s.cache_dir, list(names or sorted(UPSTREAMS)), s.upstreams):
+        click.echo(f"{repo.name}: {repo.action} {repo.url} at {repo.commit[:12]} -> {repo.load_path}")

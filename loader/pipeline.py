@@ -1,0 +1,156 @@
+"""`detgraph load`: ATT&CK first, then each vendor's files -> rules -> batched writes, with one report.
+
+Vendor loaders only turn files into `Rule`s; everything else — batching, skipping unchanged rules,
+removing rules that disappeared, resolving revoked technique ids, progress bars, the report — is here.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import click
+from neo4j import Driver
+
+from graph_schema.errors import ConfigError
+from graph_schema.schema import apply_schema
+from loader.attack import read_attack
+from loader.attack_graph import technique_resolver_from_graph, write_attack
+from loader.base import VendorLoader
+from loader.elastic import ElasticLoader
+from loader.model import Rule
+from loader.report import LoadReport, VendorReport
+from loader.rows import Provenance, data_source_row, rule_row, rule_uid
+from loader.sigma import SigmaLoader
+from loader.splunk import SplunkLoader
+from loader.writer import RULE_BATCH, GraphWriter, batched
+
+__all__ = ["LOADERS", "run_load", "parse_corpus", "provenance_of"]
+
+LOADERS: dict[str, type[VendorLoader]] = {"sigma": SigmaLoader, "elastic": ElasticLoader, "splunk": SplunkLoader}
+
+T = TypeVar("T")
+
+
+@contextmanager
+def _progress(items: list[T], label: str, show: bool) -> Iterator[Iterable[T]]:
+    if not show:
+        yield items
+        return
+    with click.progressbar(items, label=f"{label:<16}", file=sys.stderr, show_pos=True) as bar:
+        yield bar
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def provenance_of(root: Path, loaded_at: str) -> Provenance:
+    """Repository URL and commit when `root` is the top of a git checkout (e.g. made by `detgraph fetch`)."""
+    top = _git(root, "rev-parse", "--show-toplevel")
+    if top is None or Path(top).resolve() != root.resolve():
+        return Provenance(loaded_at=loaded_at)
+    return Provenance(_git(root, "remote", "get-url", "origin") or top, _git(root, "rev-parse", "HEAD"), loaded_at)
+
+
+def parse_corpus(loader: VendorLoader, report: VendorReport, *, show_progress: bool = False) -> list[Rule]:
+    """Every rule of a corpus, with failures, partial parses and duplicate ids recorded on `report`."""
+    files = loader.files()
+    report.files = len(files)
+    rules: dict[str, Rule] = {}
+    t0 = time.perf_counter()
+    with _progress(files, f"parse {loader.vendor}", show_progress) as bar:
+        for path in bar:
+            parsed = loader.parse_file(path)
+            report.failures.extend({"path": f.path, "rule_id": f.rule_id, "reason": f.reason} for f in parsed.failures)
+            for rule in parsed.rules:
+                if rule.rule_id in rules:
+                    report.failures.append({"path": rule.path, "rule_id": rule.rule_id,
+                                            "reason": f"duplicate rule id (first loaded from {rules[rule.rule_id].path})"})
+                    continue
+                rules[rule.rule_id] = rule
+    report.parse_seconds = time.perf_counter() - t0
+    for rule in rules.values():
+        report.predicates += len(rule.predicates)
+        report.exclusions += sum(p.exclusion for p in rule.predicates)
+        if rule.partial:
+            report.partials.append({"path": rule.path, "rule_id": rule.rule_id, "issues": rule.issues})
+        if not rule.predicates:
+            report.empty.append({"path": rule.path, "rule_id": rule.rule_id,
+                                 "reason": rule.no_predicates_reason or "; ".join(rule.issues) or "no predicates"})
+    report.rules, report.partial, report.failed = len(rules), len(report.partials), len(report.failures)
+    report.no_predicates = len(report.empty)
+    return list(rules.values())
+
+
+def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[str, tuple[str | None, str]],
+                 *, full: bool, force: bool, loaded_at: str, show_progress: bool) -> VendorReport:
+    if not root.is_dir():
+        raise ConfigError(f"{vendor} corpus not found at {root}: pass --{vendor} PATH to an upstream checkout")
+    loader = LOADERS[vendor](root)
+    prov = provenance_of(root, loaded_at)
+    report = VendorReport(vendor=vendor, root=str(root), commit=prov.commit)
+    rules = parse_corpus(loader, report, show_progress=show_progress)
+    t0 = time.perf_counter()
+    sources = [data_source_row(ds) for ds in loader.data_sources()]
+    writer.write_data_sources(sources)
+    report.data_sources = len(sources)
+
+    def resolve(tid: str) -> str | None:
+        target, how = resolver.get(tid.strip().upper(), (None, "unknown"))
+        report.techniques.setdefault(how, [])
+        if tid not in report.techniques[how]:
+            report.techniques[how].append(tid)
+        return target
+
+    existing = writer.existing_rules(vendor)
+    rows = [rule_row(rule, prov, resolve) for rule in rules]
+    changed = [r for r in rows if force or existing.get(r["uid"]) != (r["props"]["content_hash"], prov.commit)]
+    with _progress(list(batched(changed, RULE_BATCH)), f"write {vendor}", show_progress) as bar:
+        for batch in bar:
+            writer.write_rule_batch(batch)
+    report.written, report.unchanged = len(changed), len(rows) - len(changed)
+    if full:
+        gone = set(existing) - {rule_uid(vendor, r.rule_id) for r in rules}
+        writer.delete_rules(gone)
+        report.removed = len(gone)
+    writer.link_correlations(vendor)
+    report.write_seconds = time.perf_counter() - t0
+    return report
+
+
+def run_load(driver: Driver, database: str | None, *, attack: Path | None = None,
+             corpora: dict[str, Path] | None = None, full: bool = True, force: bool = False,
+             show_progress: bool = False) -> LoadReport:
+    """Load ATT&CK (when given) and then each vendor corpus; returns the report (bad files never stop it)."""
+    started = time.perf_counter()
+    loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
+    report = LoadReport(started_at=loaded_at)
+    apply_schema(driver, database)
+    writer = GraphWriter(driver, database)
+    if attack is not None:
+        t0 = time.perf_counter()
+        catalog = read_attack(attack)
+        write_attack(driver, catalog, database)
+        report.attack = {"source": str(attack), "version": catalog.version, "tactics": len(catalog.tactics),
+                         "techniques": len(catalog.techniques), "retired": len(catalog.retired),
+                         "strategies": len(catalog.strategies), "analytics": len(catalog.analytics),
+                         "issues": list(catalog.issues), "seconds": time.perf_counter() - t0}
+    resolver = technique_resolver_from_graph(driver, database)
+    for vendor, root in (corpora or {}).items():
+        if vendor not in LOADERS:
+            raise ConfigError(f"unknown vendor {vendor!r}: choose from {', '.join(LOADERS)}")
+        report.vendors.append(_load_vendor(writer, vendor, Path(root), resolver, full=full, force=force,
+                                           loaded_at=loaded_at, show_progress=show_progress))
+    writer.sweep_orphans()
+    report.seconds = time.perf_counter() - started
+    return report

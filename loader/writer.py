@@ -1,0 +1,183 @@
+"""Writes rule rows into Neo4j: parameterised `UNWIND` batches, `MERGE` on stable keys, one transaction a batch.
+
+A changed rule is replaced (its old relationships removed first); an unchanged rule (same content hash)
+is left alone; on a full reload a rule that disappeared upstream is removed; orphans are swept.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from neo4j import Driver, ManagedTransaction
+
+__all__ = ["GraphWriter", "batched"]
+
+RULE_BATCH = 250
+
+MERGE_RULES = """
+UNWIND $rows AS r
+MERGE (rule:Rule {uid: r.uid})
+SET rule = r.props
+MERGE (v:Vendor {name: r.props.vendor})
+MERGE (rule)-[:FROM_VENDOR]->(v)
+"""
+
+CLEAR_RULE_LINKS = """
+UNWIND $uids AS uid
+MATCH (rule:Rule {uid: uid})-[x:HAS_PREDICATE|DETECTS|TAGGED_TACTIC|USES_EVENT|READS|CORRELATES]->()
+DELETE x
+"""
+
+CREATE_PREDICATES = """
+UNWIND $rows AS r
+MATCH (rule:Rule {uid: r.uid})
+UNWIND r.predicates AS p
+MERGE (i:Indicator {key: p.key})
+  ON CREATE SET i.vendor = r.props.vendor, i.field = p.field, i.operator = p.operator, i.value = p.value
+CREATE (rule)-[h:HAS_PREDICATE]->(i)
+SET h = p.rel
+"""
+
+LINK_INDICATOR_FIELDS = """
+UNWIND $rows AS p
+MATCH (i:Indicator {key: p.key})
+MERGE (f:Field {name: p.field})
+MERGE (vf:VendorField {key: p.vendor_field}) ON CREATE SET vf.vendor = p.vendor, vf.name = p.field
+MERGE (vf)-[:MAPS_TO]->(f)
+MERGE (i)-[:ON_FIELD]->(f)
+MERGE (i)-[:WRITTEN_AS]->(vf)
+"""
+
+LINK_TECHNIQUES = """
+UNWIND $rows AS r
+MATCH (rule:Rule {uid: r.uid})
+UNWIND r.techniques AS t
+MATCH (tech:Technique {id: t.id})
+MERGE (rule)-[d:DETECTS]->(tech)
+SET d.tactics = reduce(acc = coalesce(d.tactics, []), x IN t.tactics | CASE WHEN x IN acc THEN acc ELSE acc + x END),
+    d.tagged_as = reduce(acc = coalesce(d.tagged_as, []), x IN [t.tagged_as] |
+                         CASE WHEN x IN acc THEN acc ELSE acc + x END)
+"""
+
+LINK_TACTICS = """
+UNWIND $rows AS r
+MATCH (rule:Rule {uid: r.uid})
+UNWIND r.tactics AS shortname
+MATCH (ta:Tactic {shortname: shortname})
+MERGE (rule)-[:TAGGED_TACTIC]->(ta)
+"""
+
+LINK_EVENTS = """
+UNWIND $rows AS r
+MATCH (rule:Rule {uid: r.uid})
+UNWIND r.events AS e
+MERGE (ev:Event {key: e.key}) ON CREATE SET ev.provider = e.provider, ev.event = e.event
+MERGE (pr:Provider {name: e.provider})
+MERGE (ev)-[:FROM_PROVIDER]->(pr)
+MERGE (rule)-[:USES_EVENT]->(ev)
+"""
+
+LINK_DATA_SOURCES = """
+UNWIND $rows AS r
+MATCH (rule:Rule {uid: r.uid})
+UNWIND r.data_sources AS key
+MATCH (ds:DataSource {key: key})
+MERGE (rule)-[:READS]->(ds)
+"""
+
+MERGE_DATA_SOURCES = """
+UNWIND $rows AS r
+MERGE (ds:DataSource {key: r.key})
+SET ds = r.props
+WITH ds, r WHERE r.event IS NOT NULL
+MERGE (ev:Event {key: r.event.key}) ON CREATE SET ev.provider = r.event.provider, ev.event = r.event.event
+MERGE (pr:Provider {name: r.event.provider})
+MERGE (ev)-[:FROM_PROVIDER]->(pr)
+MERGE (ds)-[:PROVIDES]->(ev)
+"""
+
+LINK_CORRELATIONS = """
+MATCH (c:Rule {vendor: $vendor}) WHERE size(c.related_rules) > 0
+UNWIND c.related_rules AS ref
+MATCH (target:Rule {vendor: $vendor}) WHERE target.rule_id = ref OR target.x_name = ref
+MERGE (c)-[:CORRELATES]->(target)
+"""
+
+EXISTING_HASHES = "MATCH (r:Rule {vendor: $vendor}) RETURN r.uid AS uid, r.content_hash AS hash, r.commit AS commit"
+
+DELETE_RULES = """
+UNWIND $uids AS uid
+MATCH (r:Rule {uid: uid})
+DETACH DELETE r
+"""
+
+SWEEP_ORPHANS = (
+    "MATCH (i:Indicator) WHERE NOT (i)<-[:HAS_PREDICATE]-() DETACH DELETE i",
+    "MATCH (vf:VendorField) WHERE NOT (vf)<-[:WRITTEN_AS]-() DETACH DELETE vf",
+    "MATCH (f:Field) WHERE NOT (f)<-[:ON_FIELD]-() AND NOT (f)<-[:MAPS_TO]-() DETACH DELETE f",
+    "MATCH (e:Event) WHERE NOT (e)<-[:USES_EVENT]-() AND NOT (e)<-[:PROVIDES]-() DETACH DELETE e",
+    "MATCH (p:Provider) WHERE NOT (p)<-[:FROM_PROVIDER]-() DELETE p",
+)
+
+
+def batched(items: list[Any], size: int) -> Iterator[list[Any]]:
+    """Consecutive slices of `items` of at most `size`."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+class GraphWriter:
+    """All writes of the load pipeline, against one database."""
+
+    def __init__(self, driver: Driver, database: str | None = None) -> None:
+        self.driver = driver
+        self.database = database
+
+    def run(self, query: str, **params: Any) -> list[dict[str, Any]]:
+        """One auto-committed write statement; returns its records as dicts."""
+        records, _, _ = self.driver.execute_query(query, params, database_=self.database)
+        return [r.data() for r in records]
+
+    def existing_rules(self, vendor: str) -> dict[str, tuple[str | None, str | None]]:
+        """uid -> (content hash, commit) of the vendor's rules already in the graph."""
+        return {r["uid"]: (r["hash"], r["commit"]) for r in self.run(EXISTING_HASHES, vendor=vendor)}
+
+    def write_rule_batch(self, rows: list[dict[str, Any]]) -> None:
+        """Replace a batch of rules (node properties and every outgoing link) in one transaction."""
+        indicator_fields = {
+            p["key"]: {"key": p["key"], "field": p["field"], "vendor_field": p["vendor_field"],
+                       "vendor": r["props"]["vendor"]}
+            for r in rows for p in r["predicates"] if p["field"]
+        }
+
+        def work(tx: ManagedTransaction) -> None:
+            tx.run(MERGE_RULES, rows=rows).consume()
+            tx.run(CLEAR_RULE_LINKS, uids=[r["uid"] for r in rows]).consume()
+            tx.run(CREATE_PREDICATES, rows=rows).consume()
+            tx.run(LINK_INDICATOR_FIELDS, rows=list(indicator_fields.values())).consume()
+            tx.run(LINK_TECHNIQUES, rows=rows).consume()
+            tx.run(LINK_TACTICS, rows=rows).consume()
+            tx.run(LINK_EVENTS, rows=rows).consume()
+            tx.run(LINK_DATA_SOURCES, rows=rows).consume()
+
+        with self.driver.session(database=self.database) as session:
+            session.execute_write(work)
+
+    def write_data_sources(self, rows: list[dict[str, Any]]) -> None:
+        """Merge a vendor's catalogued data sources (and the events they name)."""
+        for batch in batched(rows, 500):
+            self.run(MERGE_DATA_SOURCES, rows=batch)
+
+    def link_correlations(self, vendor: str) -> None:
+        """Link correlation rules to the rules they name (by rule id or by `name`)."""
+        self.run(LINK_CORRELATIONS, vendor=vendor)
+
+    def delete_rules(self, uids: Iterable[str]) -> None:
+        """Remove rules (and their links) that disappeared upstream."""
+        for batch in batched(sorted(uids), 1000):
+            self.run(DELETE_RULES, uids=batch)
+
+    def sweep_orphans(self) -> None:
+        """Delete indicators, fields, events and providers no rule uses any more."""
+        for query in SWEEP_ORPHANS:
+            self.run(query)
