@@ -103,6 +103,14 @@ def _pid_alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
 
 
+def _reap(pid: int) -> None:
+    """Collect the exit status of a server this process spawned (no-op for another process's child)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
 class LocalServer:
     """The project's own Neo4j server, with jars in `cache_dir` and data/logs in `state_dir`."""
 
@@ -167,7 +175,7 @@ class LocalServer:
         """Start the server (harmless when it already runs); returns its status once Bolt answers."""
         if self.pid() is not None:
             self._wait_ready(timeout)
-            return self.status()
+            return self.status(patience=30)
         for port in (self.settings.bolt_port, self.settings.http_port):
             if _port_open(port):
                 raise ServerError(
@@ -186,21 +194,27 @@ class LocalServer:
         )
         cmd = [java, f"-Xms{s.heap}", f"-Xmx{s.heap}", "-XX:+UseG1GC", "-Dfile.encoding=UTF-8",
                "-cp", f"{self.lib}/*", ENTRY_POINT, f"--home-dir={self.state}", f"--config-dir={conf_dir}"]
-        with self.console_log.open("ab") as log:
-            proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    start_new_session=True, cwd=self.state)
-        self.pid_file.write_text(str(proc.pid))
-        self._wait_ready(timeout, proc)
+        log_fd = os.open(self.console_log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        try:  # its own session: the server outlives this command, and no Popen object waits on it
+            pid = os.posix_spawn(java, cmd, dict(os.environ), setsid=True, file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_DUP2, log_fd, 1),
+                (os.POSIX_SPAWN_DUP2, log_fd, 2),
+            ])
+        finally:
+            os.close(log_fd)
+        self.pid_file.write_text(str(pid))
+        self._wait_ready(timeout, pid)
         self._ensure_password()
-        return self.status()
+        return self.status(patience=30)
 
-    def _wait_ready(self, timeout: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    def _wait_ready(self, timeout: float, pid: int | None = None) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if proc is not None and proc.poll() is not None:
+            if pid is not None and not _pid_alive(pid):
+                _reap(pid)
                 self.pid_file.unlink(missing_ok=True)
-                raise ServerError(f"Neo4j exited during start-up (code {proc.returncode}); see {self.console_log}:"
-                                  f" {self._last_log_line()}")
+                raise ServerError(f"Neo4j exited during start-up; see {self.console_log}: {self._last_log_line()}")
             if _port_open(self.settings.bolt_port) and _port_open(self.settings.http_port):
                 return
             time.sleep(0.3)
@@ -251,17 +265,21 @@ class LocalServer:
             time.sleep(0.2)
         if _pid_alive(pid):
             os.kill(pid, signal.SIGKILL)
+        _reap(pid)
         self.pid_file.unlink(missing_ok=True)
         return True
 
-    def status(self) -> ServerStatus:
-        """Running or stopped, with the version the HTTP endpoint reports."""
+    def status(self, *, patience: float = 0.0) -> ServerStatus:
+        """Running or stopped, with the version the HTTP endpoint reports (retried for `patience` seconds)."""
         pid = self.pid()
         version = None
-        if pid is not None:
+        deadline = time.monotonic() + patience
+        while pid is not None and version is None:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.settings.http_port}/", timeout=3) as resp:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.settings.http_port}/", timeout=5) as resp:
                     version = json.load(resp).get("neo4j_version")
             except (OSError, ValueError):
-                version = None
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
         return ServerStatus(pid is not None, pid, version, self.bolt_url, self.browser_url)

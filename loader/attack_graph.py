@@ -5,6 +5,9 @@ rules' links to techniques.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction
@@ -43,15 +46,20 @@ STATEMENTS: tuple[tuple[str, str], ...] = (
     ("analytics", """
         UNWIND $rows AS r MATCH (a:Analytic {id: r.id})
         UNWIND r.data_components AS dc MATCH (d:DataComponent {id: dc}) MERGE (a)-[:USES_COMPONENT]->(d)"""),
-    ("log_sources", """
-        UNWIND $rows AS r
-        MERGE (l:LogSource {key: r.key}) SET l.name = r.name, l.channel = r.channel
-        WITH l, r MATCH (d:DataComponent {id: r.data_component_id}) MERGE (l)-[:OF_COMPONENT]->(d)"""),
-    ("log_sources", """
-        UNWIND $rows AS r WITH r WHERE r.analytic_id IS NOT NULL
-        MATCH (l:LogSource {key: r.key}), (a:Analytic {id: r.analytic_id}) MERGE (a)-[:READS_LOG]->(l)"""),
-    ("meta", "MERGE (m:Meta {key: 'attack'}) SET m.version = $version, m.source = $source"),
+    ("log_sources", "UNWIND $rows AS r MERGE (l:LogSource {key: r.key}) SET l.name = r.name, l.channel = r.channel"),
+    ("log_source_components", """
+        UNWIND $rows AS r MATCH (l:LogSource {key: r.key}), (d:DataComponent {id: r.data_component_id})
+        MERGE (l)-[:OF_COMPONENT]->(d)"""),
+    ("analytic_log_sources", """
+        UNWIND $rows AS r MATCH (l:LogSource {key: r.key}), (a:Analytic {id: r.analytic_id})
+        MERGE (a)-[:READS_LOG]->(l)"""),
+    ("meta", "MERGE (m:Meta {key: 'attack'}) SET m.version = $version, m.source = $source, m.content_hash = $hash"),
 )
+
+
+def _unique(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows without repeats (ATT&CK names the same log source once per analytic)."""
+    return [dict(t) for t in dict.fromkeys(tuple(r.items()) for r in rows)]
 
 
 def _rows(catalog: AttackCatalog) -> dict[str, list[dict[str, Any]]]:
@@ -62,22 +70,36 @@ def _rows(catalog: AttackCatalog) -> dict[str, list[dict[str, Any]]]:
         "data_components": [d.to_row() for d in catalog.data_components.values()],
         "strategies": [s.to_row() for s in catalog.strategies.values()],
         "analytics": [a.to_row() for a in catalog.analytics.values()],
-        "log_sources": [{**ls.to_row(), "key": f"{ls.name}|{ls.channel}"} for ls in catalog.log_sources],
-        "meta": [],
+        "log_sources": _unique({"key": f"{ls.name}|{ls.channel}", "name": ls.name, "channel": ls.channel}
+                               for ls in catalog.log_sources),
+        "log_source_components": _unique({"key": f"{ls.name}|{ls.channel}", "data_component_id": ls.data_component_id}
+                                         for ls in catalog.log_sources),
+        "analytic_log_sources": _unique({"key": f"{ls.name}|{ls.channel}", "analytic_id": ls.analytic_id}
+                                        for ls in catalog.log_sources if ls.analytic_id),
     }
 
 
-def write_attack(driver: Driver, catalog: AttackCatalog, database: str | None = None) -> None:
-    """Merge the whole catalog (tactics, techniques, revocations, v18 detection chain) in one transaction."""
+def write_attack(driver: Driver, catalog: AttackCatalog, database: str | None = None, *, force: bool = False) -> bool:
+    """Merge the whole catalog (tactics, techniques, revocations, v18 detection chain) in one transaction.
+
+    Returns False (and writes nothing) when the graph already holds exactly this catalog.
+    """
     rows = _rows(catalog)
+    digest = hashlib.sha256(json.dumps([rows, catalog.version], sort_keys=True).encode()).hexdigest()[:16]
+    if not force:
+        current, _, _ = driver.execute_query(
+            "MATCH (m:Meta {key: 'attack'}) RETURN m.content_hash AS h", database_=database)
+        if current and current[0]["h"] == digest:
+            return False
 
     def work(tx: ManagedTransaction) -> None:
         tx.run(CLEAR).consume()
         for kind, query in STATEMENTS:
-            tx.run(query, rows=rows[kind], version=catalog.version, source=catalog.source).consume()
+            tx.run(query, rows=rows.get(kind, []), version=catalog.version, source=catalog.source, hash=digest).consume()
 
     with driver.session(database=database) as session:
         session.execute_write(work)
+    return True
 
 
 RESOLVE = """

@@ -2,16 +2,19 @@
 
 Parsers build an `Expr` (`And`/`Or`/`Not`/`Leaf`) and call `flatten`, which is the single place that
 decides `negated` (parity of enclosing `not`s) and `exclusion` (a `not` — or a negated leaf such as
-`field != x` — at the top level of the rule's conjunction, e.g. `selection and not 1 of filter_*`).
+`field != x`, but not a presence test such as `field != null` — at the top level of the rule's
+conjunction, e.g. `selection and not 1 of filter_*`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from typing import Any
 
-from loader.model import Predicate
+from loader.model import Operator, Predicate
 
 __all__ = ["And", "Or", "Not", "Leaf", "Expr", "flatten", "conjuncts"]
+
+PRESENCE = frozenset({Operator.EXISTS, Operator.IS_NULL})
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +59,11 @@ def conjuncts(expr: Expr) -> list[Expr]:
 
 
 def _is_exclusion_clause(expr: Expr) -> bool:
-    return isinstance(expr, Not) or (isinstance(expr, Leaf) and expr.predicate.negated)
+    """A `not (...)`, or a negated test like `field != x`; a presence test (`field != null`) is a requirement."""
+    if isinstance(expr, Leaf):
+        p = expr.predicate
+        return p.negated and p.operator not in PRESENCE
+    return isinstance(expr, Not)
 
 
 def flatten(
@@ -81,7 +88,9 @@ def flatten(
 def _walk(expr: Expr, out: list[Predicate], *, negated: bool, exclusion: bool) -> dict[str, Any]:
     if isinstance(expr, Leaf):
         p = expr.predicate
-        out.append(replace(p, negated=p.negated ^ negated, exclusion=exclusion))
+        if negated or exclusion != p.exclusion:  # `replace` is costly on the hot path: only when something changes
+            p = replace(p, negated=p.negated ^ negated, exclusion=exclusion)
+        out.append(p)
         return {"p": len(out) - 1}
     if isinstance(expr, Not):
         return {"not": _walk(expr.child, out, negated=not negated, exclusion=exclusion)}

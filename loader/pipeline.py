@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -93,7 +94,7 @@ def parse_corpus(loader: VendorLoader, report: VendorReport, *, show_progress: b
 
 
 def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[str, tuple[str | None, str]],
-                 *, full: bool, force: bool, loaded_at: str, show_progress: bool) -> VendorReport:
+                 tactics: set[str], *, full: bool, force: bool, loaded_at: str, show_progress: bool) -> VendorReport:
     if not root.is_dir():
         raise ConfigError(f"{vendor} corpus not found at {root}: pass --{vendor} PATH to an upstream checkout")
     loader = LOADERS[vendor](root)
@@ -112,6 +113,10 @@ def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[st
             report.techniques[how].append(tid)
         return target
 
+    for rule in rules:
+        for name in set(rule.tactics) | {t.tactic for t in rule.techniques if t.tactic}:
+            if name not in tactics:
+                report.unknown_tactics[name] = report.unknown_tactics.get(name, 0) + 1
     existing = writer.existing_rules(vendor)
     rows = [rule_row(rule, prov, resolve) for rule in rules]
     changed = [r for r in rows if force or existing.get(r["uid"]) != (r["props"]["content_hash"], prov.commit)]
@@ -128,10 +133,14 @@ def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[st
     return report
 
 
-def run_load(driver: Driver, database: str | None, *, attack: Path | None = None,
+def run_load(driver: Driver, database: str | None, *, attack: Path | None = None, attack_version: str | None = None,
              corpora: dict[str, Path] | None = None, full: bool = True, force: bool = False,
              show_progress: bool = False) -> LoadReport:
-    """Load ATT&CK (when given) and then each vendor corpus; returns the report (bad files never stop it)."""
+    """Load ATT&CK (when given) and then each vendor corpus; returns the report (bad files never stop it).
+
+    `attack_version` names the ATT&CK release when the bundle does not (a bundle without its
+    `x-mitre-collection` object carries no release number).
+    """
     started = time.perf_counter()
     loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
     report = LoadReport(started_at=loaded_at)
@@ -140,16 +149,20 @@ def run_load(driver: Driver, database: str | None, *, attack: Path | None = None
     if attack is not None:
         t0 = time.perf_counter()
         catalog = read_attack(attack)
-        write_attack(driver, catalog, database)
+        if attack_version:
+            catalog = replace(catalog, version=attack_version)
+        written = write_attack(driver, catalog, database, force=force)
         report.attack = {"source": str(attack), "version": catalog.version, "tactics": len(catalog.tactics),
                          "techniques": len(catalog.techniques), "retired": len(catalog.retired),
                          "strategies": len(catalog.strategies), "analytics": len(catalog.analytics),
-                         "issues": list(catalog.issues), "seconds": time.perf_counter() - t0}
+                         "issues": list(catalog.issues), "written": written,
+                         "seconds": time.perf_counter() - t0}
     resolver = technique_resolver_from_graph(driver, database)
+    tactics = {r["s"] for r in writer.run("MATCH (t:Tactic) RETURN t.shortname AS s")}
     for vendor, root in (corpora or {}).items():
         if vendor not in LOADERS:
             raise ConfigError(f"unknown vendor {vendor!r}: choose from {', '.join(LOADERS)}")
-        report.vendors.append(_load_vendor(writer, vendor, Path(root), resolver, full=full, force=force,
+        report.vendors.append(_load_vendor(writer, vendor, Path(root), resolver, tactics, full=full, force=force,
                                            loaded_at=loaded_at, show_progress=show_progress))
     writer.sweep_orphans()
     report.seconds = time.perf_counter() - started

@@ -33,6 +33,7 @@ class VendorReport:
     partials: list[dict[str, Any]] = field(default_factory=list)  # {path, rule_id, issues}
     empty: list[dict[str, Any]] = field(default_factory=list)  # {path, rule_id, reason}
     techniques: dict[str, list[str]] = field(default_factory=dict)  # how -> tagged ids (revoked, unknown...)
+    unknown_tactics: dict[str, int] = field(default_factory=dict)  # tactic tag not in ATT&CK -> rules naming it
 
 
 @dataclass(slots=True)
@@ -58,9 +59,9 @@ class LoadReport:
         lines = []
         if self.attack:
             a = self.attack
-            lines.append(f"ATT&CK {a['version']}: {a['tactics']} tactics, {a['techniques']} active techniques, "
+            lines.append(f"ATT&CK {a['version'] or '(release unknown: pass --attack-version)'}: {a['tactics']} tactics, {a['techniques']} active techniques, "
                          f"{a['retired']} revoked/deprecated, {a['strategies']} detection strategies, "
-                         f"{a['analytics']} analytics ({a['seconds']:.1f}s)")
+                         f"{a['analytics']} analytics{'' if a['written'] else ' (unchanged)'} ({a['seconds']:.1f}s)")
         if self.vendors:
             head = ("vendor", "files", "rules", "predicates", "exclusions", "partial", "failed", "no-preds",
                     "written", "removed", "seconds")
@@ -70,6 +71,9 @@ class LoadReport:
                          v.no_predicates, v.written, v.removed, f"{v.parse_seconds + v.write_seconds:.1f}")
                 lines.append("  ".join(f"{c:>10}" for c in cells))
             for v in self.vendors:
+                if v.unknown_tactics:
+                    lines.append(f"{v.vendor}: tactic tags not in the loaded ATT&CK: "
+                                 + ", ".join(f"{k} ({n} rules)" for k, n in sorted(v.unknown_tactics.items())))
                 for how, ids in sorted(v.techniques.items()):
                     if how != "active":
                         lines.append(f"{v.vendor}: {len(ids)} technique tag(s) {how}: {', '.join(sorted(ids)[:12])}"

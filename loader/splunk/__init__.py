@@ -1,0 +1,42 @@
+"""The Splunk loader: ESCU detections (`detections/**/*.yml`) with their SPL, macros and data sources."""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import ClassVar
+
+from loader.base import VendorLoader
+from loader.model import DataSource, ParsedFile
+from loader.splunk.datasources import DataSourceCatalog, load_data_sources
+from loader.splunk.detection import parse_detection
+from loader.splunk.macros import MacroLibrary
+
+__all__ = ["SplunkLoader"]
+
+
+class SplunkLoader(VendorLoader):
+    """Reads an ESCU checkout: `detections/`, with `macros/` and `data_sources/` loaded once, lazily."""
+
+    vendor: ClassVar[str] = "splunk"
+
+    @cached_property
+    def macros(self) -> MacroLibrary:
+        """The corpus's `macros/*.yml`."""
+        return MacroLibrary.load(self.root / "macros")
+
+    @cached_property
+    def catalog(self) -> DataSourceCatalog:
+        """The corpus's `data_sources/*.yml`, by name (with the files that could not be read)."""
+        return load_data_sources(self.root / "data_sources", self.root)
+
+    def files(self) -> list[Path]:
+        """Every detection YAML below `detections/`, sorted."""
+        return sorted((self.root / "detections").rglob("*.yml"))
+
+    def parse_file(self, path: Path) -> ParsedFile:
+        """The detection in `path` (never raises for bad content)."""
+        return parse_detection(Path(path), self.root, self.macros, self.catalog)
+
+    def data_sources(self) -> list[DataSource]:
+        """The catalogued data sources, sorted by name."""
+        return sorted(self.catalog.sources.values(), key=lambda ds: ds.name)

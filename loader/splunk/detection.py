@@ -1,0 +1,120 @@
+"""One ESCU detection YAML (`detections/**/*.yml`) -> `Rule`, its SPL parsed by `spl.parse_spl`."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from loader.base import relative_path
+from loader.model import EventRef, LoadFailure, ParsedFile, Rule, TechniqueRef
+from loader.splunk.datasources import DataSourceCatalog
+from loader.splunk.macros import MacroLibrary
+from loader.splunk.spl import event_codes, parse_spl
+
+__all__ = ["parse_detection"]
+
+_TECHNIQUE = re.compile(r"T\d{4}(?:\.\d{3})?")
+# Tags with a home of their own on the rule; every other primitive tag is kept in `properties`.
+_TAGS_ELSEWHERE = frozenset({"mitre_attack_id", "cve", "analytic_story", "observable"})
+
+
+def _text(value: Any) -> str | None:
+    return str(value).strip() if value is not None and str(value).strip() else None
+
+
+def _strings(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    return [str(v).strip() for v in items if v is not None and not isinstance(v, dict | list) and str(v).strip()]
+
+
+def _primitive(value: Any) -> bool:
+    if isinstance(value, list):
+        return all(isinstance(v, str | int | float | bool) for v in value)
+    return isinstance(value, str | int | float | bool)
+
+
+def _load(path: Path) -> dict[str, Any] | str:
+    """The YAML mapping of `path`, or why there is none."""
+    try:
+        with path.open("rb") as fh:
+            data = yaml.load(fh, Loader=yaml.CSafeLoader)
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc.__class__.__name__}"
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        return f"invalid YAML{where}: {getattr(exc, 'problem', None) or exc.__class__.__name__}"
+    return data if isinstance(data, dict) else "not a detection (the YAML is no mapping)"
+
+
+def parse_detection(path: Path, root: Path, macros: MacroLibrary, catalog: DataSourceCatalog) -> ParsedFile:
+    """The rule in one detection file; a `LoadFailure` when the file holds no usable detection."""
+    rel = relative_path(path, root)
+    data = _load(path)
+    if isinstance(data, str):
+        return ParsedFile(failures=[LoadFailure(rel, data)])
+    rule_id = _text(data.get("id"))
+    if rule_id is None:
+        return ParsedFile(failures=[LoadFailure(rel, "detection has no id", None)])
+    tags = data.get("tags") if isinstance(data.get("tags"), dict) else {}
+    status = _text(data.get("status"))
+    issues = [] if _text(data.get("name")) else ["detection has no name"]
+    techniques = []
+    for technique in _strings(tags.get("mitre_attack_id")):
+        if _TECHNIQUE.fullmatch(technique):
+            techniques.append(TechniqueRef(technique))
+        else:
+            issues.append(f"not an ATT&CK technique id: {technique!r}")
+    properties: dict[str, Any] = {k: v for k, v in tags.items() if k not in _TAGS_ELSEWHERE and _primitive(v)}
+    properties["analytic_stories"] = _strings(tags.get("analytic_story"))
+    for key in ("version", "how_to_implement", "datamodel"):
+        if data.get(key) is not None and _primitive(data[key]):
+            properties[key] = data[key]
+    rule = Rule(
+        vendor="splunk",
+        rule_id=rule_id,
+        title=_text(data.get("name")) or path.stem,
+        path=rel,
+        description=_text(data.get("description")) or "",
+        status=status,
+        deprecated=status == "deprecated" or rel.startswith("detections/deprecated/"),
+        severity=_text(tags.get("severity")),
+        rule_type=_text(data.get("type")),
+        language="spl",
+        query=data.get("search") if isinstance(data.get("search"), str) else None,
+        author=_text(data.get("author")),
+        modified=_text(data.get("date")),
+        references=_strings(data.get("references")),
+        false_positives=_strings(data.get("known_false_positives")),
+        tags=[*_strings(tags.get("mitre_attack_id")), *_strings(tags.get("cve"))],
+        techniques=techniques,
+        issues=issues,
+        properties=properties,
+    )
+    rule.telemetry.data_sources = _strings(data.get("data_source") or data.get("data_sources"))
+    _add_query(rule, macros, catalog)
+    return ParsedFile(rules=[rule])
+
+
+def _add_query(rule: Rule, macros: MacroLibrary, catalog: DataSourceCatalog) -> None:
+    """Predicates, logic, data models and events from the rule's SPL and its named data sources."""
+    named = [ds for name in rule.telemetry.data_sources for ds in catalog.named(name)]
+    events = [ds.event for ds in named if ds.event is not None]
+    if not rule.query or not rule.query.strip():
+        rule.no_predicates_reason = "detection has no search"
+        rule.events = list(dict.fromkeys(events))
+        return
+    result = parse_spl(rule.query, macros)
+    rule.predicates = result.predicates
+    rule.logic = result.logic
+    rule.issues.extend(result.issues)
+    rule.telemetry.datamodels = result.sources
+    codes = event_codes(result.predicates)
+    generic = [EventRef(ds.source, code) for ds in named if ds.event is None and ds.source for code in codes]
+    rule.events = list(dict.fromkeys([*events, *result.events, *generic]))
+    if not rule.predicates:
+        rule.no_predicates_reason = (
+            f"SPL not parsed: {result.issues[0]}" if result.issues else "SPL has no filter (no field or term test)"
+        )

@@ -1,0 +1,130 @@
+"""ESCU detection YAML -> Rule (loader/splunk/detection.py), on the fixture mini corpus."""
+from __future__ import annotations
+
+import pytest
+
+from loader.model import EventRef, Operator, Scope, TechniqueRef
+from loader.splunk import SplunkLoader
+
+
+@pytest.fixture(scope="module")
+def loader(fixtures):
+    return SplunkLoader(fixtures / "splunk")
+
+
+def rule_of(loader, relative):
+    parsed = loader.parse_file(loader.root / relative)
+    assert parsed.failures == []
+    (rule,) = parsed.rules
+    return rule
+
+
+def test_detection_properties(loader):
+    rule = rule_of(loader, "detections/endpoint/powershell_encoded_command.yml")
+    assert (rule.vendor, rule.rule_id, rule.title) == ("splunk", "11111111-1111-4111-8111-111111111111",
+                                                       "PowerShell Encoded Command")
+    assert rule.path == "detections/endpoint/powershell_encoded_command.yml"
+    assert (rule.rule_type, rule.status, rule.deprecated, rule.language) == ("TTP", "production", False, "spl")
+    assert (rule.author, rule.modified, rule.severity) == ("Detgraph Tests", "2024-10-17", None)
+    assert rule.query.startswith("| tstats")
+    assert rule.references == ["https://example.org/encoded-powershell"]
+    assert rule.false_positives == ["Administrative scripts."]
+    assert rule.techniques == [TechniqueRef("T1059.001"), TechniqueRef("T1027")]
+    assert rule.tags == ["T1059.001", "T1027", "CVE-2021-44228"]
+    assert rule.properties["analytic_stories"] == ["Malicious PowerShell"]
+    assert rule.properties["how_to_implement"].startswith("Ingest process creation")
+    assert (rule.properties["confidence"], rule.properties["impact"], rule.properties["risk_score"]) == (80, 70, 56)
+    assert "observable" not in rule.properties and "mitre_attack_id" not in rule.properties
+    assert rule.telemetry.data_sources == ["Sysmon EventID 1", "Windows Event Log Security 4688",
+                                           "CrowdStrike ProcessRollup2"]
+    assert rule.telemetry.datamodels == ["Endpoint.Processes"]
+    assert rule.issues == [] and not rule.partial
+
+
+def test_detection_events_from_named_data_sources(loader):
+    rule = rule_of(loader, "detections/endpoint/powershell_encoded_command.yml")
+    assert rule.events == [EventRef("XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "1"),
+                           EventRef("XmlWinEventLog:Security", "4688"), EventRef("crowdstrike", "ProcessRollup2")]
+
+
+def test_detection_events_from_event_code_with_generic_data_source(loader):
+    rule = rule_of(loader, "detections/endpoint/security_4688_lookup.yml")
+    assert rule.events == [EventRef("XmlWinEventLog:Security", "4688")]
+
+
+def test_detection_predicates_macro_exclusion_threshold(loader):
+    rule = rule_of(loader, "detections/endpoint/powershell_encoded_command.yml")
+    by_value = {p.value: p for p in rule.predicates}
+    assert by_value["powershell.exe"].macro == "process_powershell"
+    assert by_value["powershell.exe"].field == "Processes.process_name"
+    assert by_value["explorer.exe"].exclusion and by_value["explorer.exe"].negated
+    assert by_value["services.exe"].field == "Processes.parent_process_name"
+    assert by_value["services.exe"].exclusion
+    assert (by_value["5"].field, by_value["5"].scope) == ("count", Scope.THRESHOLD)
+
+
+def test_detection_lookup_rename_and_threshold(loader):
+    rule = rule_of(loader, "detections/endpoint/security_4688_lookup.yml")
+    lookup = [p for p in rule.predicates if p.operator is Operator.LOOKUP]
+    assert [(p.field, p.value, p.scope) for p in lookup] == [
+        ("NewProcessName", "suspicious_process_lookup", Scope.LOOKUP)]
+    assert [p.field for p in rule.predicates if p.scope is Scope.THRESHOLD] == ["count"]
+
+
+def test_detection_unknown_macro_is_partial(loader):
+    rule = rule_of(loader, "detections/cloud/aws_console_login_unknown_macro.yml")
+    assert rule.partial and rule.issues == ["unknown macro `cloudtrail`: not defined in macros/"]
+    assert [p.field for p in rule.predicates] == ["eventName", "additionalEventData.MFAUsed"]
+    assert rule.events == [EventRef("aws_cloudtrail", "ConsoleLogin")]
+
+
+def test_detection_malformed_spl_is_partial_with_what_parsed(loader):
+    rule = rule_of(loader, "detections/endpoint/malformed_spl.yml")
+    assert rule.partial and "syntax error" in rule.issues[0]
+    assert [p.field for p in rule.predicates] == ["source", "EventCode", "Image"]
+
+
+def test_detection_without_search_has_a_reason(loader):
+    rule = rule_of(loader, "detections/endpoint/no_search.yml")
+    assert rule.predicates == [] and rule.no_predicates_reason == "detection has no search"
+    assert rule.query is None or rule.query == ""
+
+
+def test_detection_under_deprecated_folder_is_deprecated(loader):
+    rule = rule_of(loader, "detections/deprecated/old_join_rule.yml")
+    assert rule.deprecated and rule.status == "production"
+    assert [p.group for p in rule.predicates] == ["tstats", "join[3]/tstats"]
+
+
+def test_detection_status_deprecated(tmp_path, loader):
+    path = tmp_path / "detections" / "x.yml"
+    path.parent.mkdir()
+    path.write_text("id: abc\nname: X\nstatus: deprecated\nsearch: a=1\n")
+    (rule,) = SplunkLoader(tmp_path).parse_file(path).rules
+    assert rule.deprecated and rule.path == "detections/x.yml" and rule.predicates[0].field == "a"
+
+
+def test_detection_invalid_yaml_is_a_load_failure(loader):
+    parsed = loader.parse_file(loader.root / "detections/endpoint/invalid_yaml.yml")
+    assert parsed.rules == []
+    (failure,) = parsed.failures
+    assert failure.path == "detections/endpoint/invalid_yaml.yml" and failure.reason.startswith("invalid YAML")
+
+
+@pytest.mark.parametrize("text, reason", [
+    ("- a\n- b\n", "not a detection (the YAML is no mapping)"),
+    ("name: X\nsearch: a=1\n", "detection has no id"),
+])
+def test_detection_unusable_mapping_is_a_load_failure(tmp_path, text, reason):
+    path = tmp_path / "d.yml"
+    path.write_text(text)
+    parsed = SplunkLoader(tmp_path).parse_file(path)
+    assert parsed.rules == [] and [f.reason for f in parsed.failures] == [reason]
+
+
+def test_detection_bad_technique_id_is_an_issue(tmp_path):
+    path = tmp_path / "d.yml"
+    path.write_text("id: abc\nname: X\nsearch: a=1\ntags:\n  mitre_attack_id: [T1059, attack.x]\n")
+    (rule,) = SplunkLoader(tmp_path).parse_file(path).rules
+    assert rule.techniques == [TechniqueRef("T1059")]
+    assert rule.issues == ["not an ATT&CK technique id: 'attack.x'"]
