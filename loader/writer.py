@@ -12,47 +12,52 @@ from neo4j import Driver, ManagedTransaction
 
 __all__ = ["GraphWriter", "batched"]
 
-RULE_BATCH = 250
+RULE_BATCH = 1000
 
 MERGE_RULES = """
 UNWIND $rows AS r
 MERGE (rule:Rule {uid: r.uid})
 SET rule = r.props
+WITH rule, r
 MERGE (v:Vendor {name: r.props.vendor})
 MERGE (rule)-[:FROM_VENDOR]->(v)
 """
 
 CLEAR_RULE_LINKS = """
-UNWIND $uids AS uid
+UNWIND $rows AS uid
 MATCH (rule:Rule {uid: uid})-[x:HAS_PREDICATE|DETECTS|TAGGED_TACTIC|USES_EVENT|READS|CORRELATES]->()
 DELETE x
+"""
+
+EXISTING_INDICATORS = "UNWIND $keys AS k MATCH (i:Indicator {key: k}) RETURN k"
+
+MERGE_FIELDS = """
+UNWIND $rows AS f
+MERGE (field:Field {name: f.field})
+MERGE (vf:VendorField {key: f.vendor_field}) ON CREATE SET vf.vendor = f.vendor, vf.name = f.field
+MERGE (vf)-[:MAPS_TO]->(field)
+"""
+
+CREATE_INDICATORS = """
+UNWIND $rows AS p
+CREATE (i:Indicator {key: p.key, vendor: p.vendor, field: p.field, operator: p.operator, value: p.value})
+WITH i, p WHERE p.field IS NOT NULL
+MATCH (f:Field {name: p.field}), (vf:VendorField {key: p.vendor_field})
+CREATE (i)-[:ON_FIELD]->(f), (i)-[:WRITTEN_AS]->(vf)
 """
 
 CREATE_PREDICATES = """
 UNWIND $rows AS r
 MATCH (rule:Rule {uid: r.uid})
 UNWIND r.predicates AS p
-MERGE (i:Indicator {key: p.key})
-  ON CREATE SET i.vendor = r.props.vendor, i.field = p.field, i.operator = p.operator, i.value = p.value
+MATCH (i:Indicator {key: p.key})
 CREATE (rule)-[h:HAS_PREDICATE]->(i)
 SET h = p.rel
 """
 
-LINK_INDICATOR_FIELDS = """
-UNWIND $rows AS p
-MATCH (i:Indicator {key: p.key})
-MERGE (f:Field {name: p.field})
-MERGE (vf:VendorField {key: p.vendor_field}) ON CREATE SET vf.vendor = p.vendor, vf.name = p.field
-MERGE (vf)-[:MAPS_TO]->(f)
-MERGE (i)-[:ON_FIELD]->(f)
-MERGE (i)-[:WRITTEN_AS]->(vf)
-"""
-
 LINK_TECHNIQUES = """
-UNWIND $rows AS r
-MATCH (rule:Rule {uid: r.uid})
-UNWIND r.techniques AS t
-MATCH (tech:Technique {id: t.id})
+UNWIND $rows AS t
+MATCH (rule:Rule {uid: t.uid}), (tech:Technique {id: t.id})
 MERGE (rule)-[d:DETECTS]->(tech)
 SET d.tactics = reduce(acc = coalesce(d.tactics, []), x IN t.tactics | CASE WHEN x IN acc THEN acc ELSE acc + x END),
     d.tagged_as = reduce(acc = coalesce(d.tagged_as, []), x IN [t.tagged_as] |
@@ -60,17 +65,14 @@ SET d.tactics = reduce(acc = coalesce(d.tactics, []), x IN t.tactics | CASE WHEN
 """
 
 LINK_TACTICS = """
-UNWIND $rows AS r
-MATCH (rule:Rule {uid: r.uid})
-UNWIND r.tactics AS shortname
-MATCH (ta:Tactic {shortname: shortname})
+UNWIND $rows AS t
+MATCH (rule:Rule {uid: t.uid}), (ta:Tactic {shortname: t.shortname})
 MERGE (rule)-[:TAGGED_TACTIC]->(ta)
 """
 
 LINK_EVENTS = """
-UNWIND $rows AS r
-MATCH (rule:Rule {uid: r.uid})
-UNWIND r.events AS e
+UNWIND $rows AS e
+MATCH (rule:Rule {uid: e.uid})
 MERGE (ev:Event {key: e.key}) ON CREATE SET ev.provider = e.provider, ev.event = e.event
 MERGE (pr:Provider {name: e.provider})
 MERGE (ev)-[:FROM_PROVIDER]->(pr)
@@ -78,10 +80,8 @@ MERGE (rule)-[:USES_EVENT]->(ev)
 """
 
 LINK_DATA_SOURCES = """
-UNWIND $rows AS r
-MATCH (rule:Rule {uid: r.uid})
-UNWIND r.data_sources AS key
-MATCH (ds:DataSource {key: key})
+UNWIND $rows AS d
+MATCH (rule:Rule {uid: d.uid}), (ds:DataSource {key: d.key})
 MERGE (rule)-[:READS]->(ds)
 """
 
@@ -126,6 +126,42 @@ def batched(items: list[Any], size: int) -> Iterator[list[Any]]:
         yield items[start:start + size]
 
 
+def _slices(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The batch, sliced per statement: parameters cross Bolt once per statement, so each gets only its part."""
+    out: dict[str, list[Any]] = {k: [] for k in ("techniques", "tactics", "events", "sources")}
+    indicators: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        uid, vendor = r["uid"], r["props"]["vendor"]
+        for p in r["predicates"]:
+            indicators.setdefault(p["key"], {k: v for k, v in p.items() if k != "rel"} | {"vendor": vendor})
+        out["techniques"] += [{"uid": uid, **t} for t in r["techniques"]]
+        out["tactics"] += [{"uid": uid, "shortname": t} for t in r["tactics"]]
+        out["events"] += [{"uid": uid, **e} for e in r["events"]]
+        out["sources"] += [{"uid": uid, "key": k} for k in r["data_sources"]]
+    out["rules"] = [{"uid": r["uid"], "props": r["props"]} for r in rows]
+    out["uids"] = [r["uid"] for r in rows]
+    out["indicators"] = list(indicators.values())
+    out["predicates"] = [{"uid": r["uid"], "predicates": [{"key": p["key"], "rel": p["rel"]} for p in r["predicates"]]}
+                         for r in rows if r["predicates"]]
+    return out
+
+
+def _write_batch(tx: ManagedTransaction, rows: list[dict[str, Any]]) -> None:
+    part = _slices(rows)
+    tx.run(MERGE_RULES, rows=part["rules"]).consume()
+    tx.run(CLEAR_RULE_LINKS, rows=part["uids"]).consume()
+    known = set(tx.run(EXISTING_INDICATORS, keys=[i["key"] for i in part["indicators"]]).value())
+    new = [i for i in part["indicators"] if i["key"] not in known]
+    fields = {i["vendor_field"]: {"field": i["field"], "vendor_field": i["vendor_field"], "vendor": i["vendor"]}
+              for i in new if i["field"]}
+    for query, batch in ((MERGE_FIELDS, list(fields.values())), (CREATE_INDICATORS, new),
+                         (CREATE_PREDICATES, part["predicates"]), (LINK_TECHNIQUES, part["techniques"]),
+                         (LINK_TACTICS, part["tactics"]), (LINK_EVENTS, part["events"]),
+                         (LINK_DATA_SOURCES, part["sources"])):
+        if batch:
+            tx.run(query, rows=batch).consume()
+
+
 class GraphWriter:
     """All writes of the load pipeline, against one database."""
 
@@ -144,24 +180,8 @@ class GraphWriter:
 
     def write_rule_batch(self, rows: list[dict[str, Any]]) -> None:
         """Replace a batch of rules (node properties and every outgoing link) in one transaction."""
-        indicator_fields = {
-            p["key"]: {"key": p["key"], "field": p["field"], "vendor_field": p["vendor_field"],
-                       "vendor": r["props"]["vendor"]}
-            for r in rows for p in r["predicates"] if p["field"]
-        }
-
-        def work(tx: ManagedTransaction) -> None:
-            tx.run(MERGE_RULES, rows=rows).consume()
-            tx.run(CLEAR_RULE_LINKS, uids=[r["uid"] for r in rows]).consume()
-            tx.run(CREATE_PREDICATES, rows=rows).consume()
-            tx.run(LINK_INDICATOR_FIELDS, rows=list(indicator_fields.values())).consume()
-            tx.run(LINK_TECHNIQUES, rows=rows).consume()
-            tx.run(LINK_TACTICS, rows=rows).consume()
-            tx.run(LINK_EVENTS, rows=rows).consume()
-            tx.run(LINK_DATA_SOURCES, rows=rows).consume()
-
         with self.driver.session(database=self.database) as session:
-            session.execute_write(work)
+            session.execute_write(_write_batch, rows)
 
     def write_data_sources(self, rows: list[dict[str, Any]]) -> None:
         """Merge a vendor's catalogued data sources (and the events they name)."""
