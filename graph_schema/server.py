@@ -7,6 +7,7 @@ from the environment on first start; `stop` stops only the server it started (by
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -105,10 +106,8 @@ def _pid_alive(pid: int) -> bool:
 
 def _reap(pid: int) -> None:
     """Collect the exit status of a server this process spawned (no-op for another process's child)."""
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 class LocalServer:
@@ -159,7 +158,8 @@ class LocalServer:
     def _require_java() -> str:
         java = shutil.which("java")
         if java is None:
-            raise ServerError("Java is not installed: install a JDK 17 or 21 (e.g. `apt-get install openjdk-17-jre-headless`)")
+            raise ServerError("Java is not installed: install a JDK 17 or 21 "
+                              "(e.g. `apt-get install openjdk-17-jre-headless`)")
         return java
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -241,10 +241,12 @@ class LocalServer:
                 break
             except ServiceUnavailable:
                 if time.monotonic() > deadline:
-                    raise ServerError(f"Neo4j opened its ports but Bolt does not answer; see {self.console_log}") from None
+                    raise ServerError(f"Neo4j opened its ports but Bolt does not answer; see {self.console_log}"
+                                      ) from None
                 time.sleep(0.5)
         try:
-            with GraphDatabase.driver(self.bolt_url, auth=("neo4j", "neo4j")) as drv, drv.session(database="system") as ses:
+            with GraphDatabase.driver(self.bolt_url, auth=("neo4j", "neo4j")) as drv, \
+                    drv.session(database="system") as ses:
                 ses.run("ALTER CURRENT USER SET PASSWORD FROM 'neo4j' TO $pw", pw=s.neo4j_password).consume()
         except (AuthError, Neo4jError) as exc:
             raise ServerError(

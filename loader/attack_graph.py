@@ -95,7 +95,8 @@ def write_attack(driver: Driver, catalog: AttackCatalog, database: str | None = 
     def work(tx: ManagedTransaction) -> None:
         tx.run(CLEAR).consume()
         for kind, query in STATEMENTS:
-            tx.run(query, rows=rows.get(kind, []), version=catalog.version, source=catalog.source, hash=digest).consume()
+            params = {"version": catalog.version, "source": catalog.source, "hash": digest}
+            tx.run(query, rows=rows.get(kind, []), **params).consume()
 
     with driver.session(database=database) as session:
         session.execute_write(work)

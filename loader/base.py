@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import ClassVar
 
-from loader.model import DataSource, ParsedFile
+from loader.model import DataSource, LoadFailure, ParsedFile
 
 __all__ = ["VendorLoader", "relative_path"]
 
@@ -39,4 +39,8 @@ class VendorLoader(ABC):
 
     def data_sources(self) -> list[DataSource]:
         """Telemetry sources the corpus catalogues (Splunk `data_sources/`); none by default."""
+        return []
+
+    def support_failures(self) -> list[LoadFailure]:
+        """Support files (macros, data sources) that could not be read; none by default."""
         return []

@@ -75,8 +75,9 @@ def parse_corpus(loader: VendorLoader, report: VendorReport, *, show_progress: b
             report.failures.extend({"path": f.path, "rule_id": f.rule_id, "reason": f.reason} for f in parsed.failures)
             for rule in parsed.rules:
                 if rule.rule_id in rules:
+                    first = rules[rule.rule_id].path
                     report.failures.append({"path": rule.path, "rule_id": rule.rule_id,
-                                            "reason": f"duplicate rule id (first loaded from {rules[rule.rule_id].path})"})
+                                            "reason": f"duplicate rule id (first loaded from {first})"})
                     continue
                 rules[rule.rule_id] = rule
     report.parse_seconds = time.perf_counter() - t0
@@ -102,6 +103,8 @@ def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[st
     report = VendorReport(vendor=vendor, root=str(root), commit=prov.commit)
     rules = parse_corpus(loader, report, show_progress=show_progress)
     t0 = time.perf_counter()
+    report.failures.extend({"path": f.path, "rule_id": None, "reason": f.reason} for f in loader.support_failures())
+    report.failed = len(report.failures)
     sources = [data_source_row(ds) for ds in loader.data_sources()]
     writer.write_data_sources(sources)
     report.data_sources = len(sources)

@@ -59,7 +59,8 @@ class LoadReport:
         lines = []
         if self.attack:
             a = self.attack
-            lines.append(f"ATT&CK {a['version'] or '(release unknown: pass --attack-version)'}: {a['tactics']} tactics, {a['techniques']} active techniques, "
+            release = a["version"] or "(release unknown: pass --attack-version)"
+            lines.append(f"ATT&CK {release}: {a['tactics']} tactics, {a['techniques']} active techniques, "
                          f"{a['retired']} revoked/deprecated, {a['strategies']} detection strategies, "
                          f"{a['analytics']} analytics{'' if a['written'] else ' (unchanged)'} ({a['seconds']:.1f}s)")
         if self.vendors:

@@ -28,7 +28,8 @@ PATH = click.Path(exists=True, path_type=Path)
               help="Where to save the JSON report (default: <state dir>/load-report.json).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
-def load(ctx: click.Context, attack: Path | None, attack_version: str | None, sigma: Path | None, elastic: Path | None, splunk: Path | None,
+def load(ctx: click.Context, attack: Path | None, attack_version: str | None, sigma: Path | None,
+         elastic: Path | None, splunk: Path | None,
          partial_load: bool, force: bool, report_path: Path | None, quiet: bool) -> None:
     """Load ATT&CK and rule corpora into Neo4j (paths default to [corpora] in detgraph.toml).
 
@@ -48,8 +49,8 @@ def load(ctx: click.Context, attack: Path | None, attack_version: str | None, si
         raise click.UsageError("nothing to load: pass --attack/--sigma/--elastic/--splunk or set [corpora] "
                                "in detgraph.toml")
     with open_driver(s) as driver:
-        report = run_load(driver, s.neo4j_database, attack=attack, attack_version=attack_version, corpora=corpora, full=not partial_load,
-                          force=force, show_progress=not quiet)
+        report = run_load(driver, s.neo4j_database, attack=attack, attack_version=attack_version,
+                          corpora=corpora, full=not partial_load, force=force, show_progress=not quiet)
     path = report_path or s.state_dir / "load-report.json"
     report.save(path)
     click.echo(report.summary())

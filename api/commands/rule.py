@@ -38,7 +38,8 @@ def _text(r: dict[str, Any]) -> str:
     lines = [f"{r['title']}  [{r['uid']}]",
              f"  {r['vendor']} {r['rule_type'] or ''} {r['language'] or ''}  status={r['status']}  "
              f"severity={r['severity']}{'  DEPRECATED' if r['deprecated'] else ''}",
-             f"  path: {r['path']}  commit: {r['provenance']['commit'] or '-'}  hash: {r['provenance']['content_hash']}",
+             f"  path: {r['path']}  commit: {r['provenance']['commit'] or '-'}"
+             f"  hash: {r['provenance']['content_hash']}",
              "  techniques: " + (", ".join(f"{t['id']} {t['name']}" + (f" (tagged {','.join(t['tagged_as'])})"
                                   if t["tagged_as"] != [t["id"]] else "") for t in r["techniques"]) or "-"),
              "  tactics: " + (", ".join(r["tactics"]) or "-"),

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from loader.base import VendorLoader
-from loader.model import DataSource, ParsedFile
+from loader.model import DataSource, LoadFailure, ParsedFile
 from loader.splunk.datasources import DataSourceCatalog, load_data_sources
 from loader.splunk.detection import parse_detection
 from loader.splunk.macros import MacroLibrary
@@ -36,6 +36,11 @@ class SplunkLoader(VendorLoader):
     def parse_file(self, path: Path) -> ParsedFile:
         """The detection in `path` (never raises for bad content)."""
         return parse_detection(Path(path), self.root, self.macros, self.catalog)
+
+    def support_failures(self) -> list[LoadFailure]:
+        """Macro and data-source files that could not be read."""
+        macros = [LoadFailure(f"macros/{reason.split(':', 1)[0]}", reason) for reason in self.macros.broken.values()]
+        return [*macros, *self.catalog.failures]
 
     def data_sources(self) -> list[DataSource]:
         """The catalogued data sources, sorted by name."""
