@@ -1,4 +1,4 @@
-"""EQL parser: every construct the corpus uses, sequences and samples, malformed queries, the disk cache."""
+"""EQL parser: every construct the corpus uses, sequences and samples, malformed queries."""
 from __future__ import annotations
 
 import tomllib
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from graph_schema.errors import QuerySyntaxError
-from loader.elastic.eql_query import QueryCache, parse_eql
-from loader.model import Operator, Predicate, QueryResult, Scope
+from loader.elastic.eql_query import parse_eql
+from loader.model import Operator, Predicate, Scope
 
 CATEGORY = Predicate("event.category", Operator.EQ, "process", scope=Scope.EVENT_CATEGORY)
 
@@ -307,89 +307,16 @@ def test_eql_malformed_query_raises_one_line_syntax_error(query: str):
     assert "\n" not in message
 
 
+def test_eql_syntax_error_names_line_and_column():
+    with pytest.raises(QuerySyntaxError, match="at line 1, column 19: unexpected '='"):
+        parse_eql("process where a === 1")
+    with pytest.raises(QuerySyntaxError, match="at line 2, column 12: unexpected end of query"):
+        parse_eql("process where\n a == 1 and\n")  # the column just past the last token
+
+
 def test_eql_empty_query_is_syntax_error():
     with pytest.raises(QuerySyntaxError, match="empty query"):
         parse_eql("  \n ")
-
-
-# --- the disk cache ------------------------------------------------------------------------------
-
-
-SAMPLE = QueryResult(
-    predicates=[
-        Predicate("process.name", Operator.WILDCARD, "a*", raw_value='"a*"', modifiers=(":",)),
-        Predicate("x.y", Operator.IS_NULL, None, negated=True, exclusion=True, scope=Scope.THRESHOLD, group="g"),
-    ],
-    logic={"and": [{"p": 0}, {"not": {"p": 1}}]},
-    issues=["skipped `f(x)`: reason"],
-    sources=["logs-*"],
-)
-
-
-def _counting_parser(calls: list[str]):
-    """A parser that records its calls (and never touches the real parsers' caches)."""
-
-    def parse(query: str) -> QueryResult:
-        calls.append(query)
-        if query == "bad":
-            raise QuerySyntaxError("EQL syntax error: bad")
-        return SAMPLE
-
-    return parse
-
-
-def test_query_cache_returns_equal_result_without_reparsing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("DETGRAPH_CACHE_DIR", str(tmp_path))
-    cache, calls = QueryCache("t", ("1",), ()), []
-    first = cache.get_or_parse("q", _counting_parser(calls))
-    second = cache.get_or_parse("q", _counting_parser(calls))
-    assert calls == ["q"]
-    assert first == second == SAMPLE
-    assert second.predicates[1].scope is Scope.THRESHOLD
-    assert len(list(tmp_path.glob("t-*/*.json"))) == 1
-
-
-def test_query_cache_replays_syntax_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("DETGRAPH_CACHE_DIR", str(tmp_path))
-    cache, calls = QueryCache("t", ("1",), ()), []
-    for _ in range(2):
-        with pytest.raises(QuerySyntaxError, match="bad"):
-            cache.get_or_parse("bad", _counting_parser(calls))
-    assert calls == ["bad"]
-
-
-def test_query_cache_new_version_uses_new_directory_and_drops_stale(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("DETGRAPH_CACHE_DIR", str(tmp_path))
-    old, new, calls = QueryCache("t", ("1",), ()), QueryCache("t", ("2",), ()), []
-    old.get_or_parse("any where a == 1", _counting_parser(calls))
-    new.get_or_parse("any where a == 1", _counting_parser(calls))
-    assert len(calls) == 2
-    assert [d.name for d in tmp_path.iterdir()] == [f"t-{new.tag}"]
-
-
-def test_query_cache_tag_follows_source_text(tmp_path: Path):
-    source = tmp_path / "parser.py"
-    source.write_text("a = 1\n")
-    before = QueryCache("t", ("1",), (source,)).tag
-    source.write_text("a = 2\n")
-    assert QueryCache("t", ("1",), (source,)).tag != before
-
-
-def test_query_cache_empty_setting_disables_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    cache, calls = QueryCache("t", ("1",), ()), []
-    assert cache.directory() is None
-    cache.get_or_parse("any where a == 1", _counting_parser(calls))
-    cache.get_or_parse("any where a == 1", _counting_parser(calls))
-    assert len(calls) == 2
-
-
-def test_query_cache_unwritable_directory_still_parses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    blocker = tmp_path / "file"
-    blocker.write_text("not a directory")
-    monkeypatch.setenv("DETGRAPH_CACHE_DIR", str(blocker))
-    calls: list[str] = []
-    assert QueryCache("t", ("1",), ()).get_or_parse("q", _counting_parser(calls)) == SAMPLE
-    assert calls == ["q"]
 
 
 # --- the real corpus -----------------------------------------------------------------------------

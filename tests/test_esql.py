@@ -317,6 +317,13 @@ def test_esql_malformed_query_raises_one_line_syntax_error(query: str):
     assert "\n" not in message
 
 
+def test_esql_syntax_error_names_line_and_column():
+    with pytest.raises(QuerySyntaxError, match="at line 2, column 14: unexpected character '\"'"):
+        parse_esql('FROM logs-*\n| WHERE a == "unterminated')
+    with pytest.raises(QuerySyntaxError, match="at line 1, column 20: unexpected end of query"):
+        parse_esql("FROM logs-* | WHERE")  # the column just past the last token
+
+
 def test_esql_empty_query_is_syntax_error():
     with pytest.raises(QuerySyntaxError, match="empty query"):
         parse_esql("")

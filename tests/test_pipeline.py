@@ -3,6 +3,7 @@ changed-rule replacement, removal, revoked-id resolution, the report, `rule show
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -167,3 +168,20 @@ def test_export_graphml_and_json_round_trip(neo4j_settings, graph: Driver, corpu
                                                                               edges="edges")
         assert g.number_of_nodes() == sum(nodes.values())  # every node has exactly one label
         assert g.number_of_edges() == sum(rels.values())
+
+
+def _documented_keys(table_heading: str) -> set[str]:
+    """Backticked keys in the first column of the table after `table_heading` in docs/rule-json.md."""
+    doc = (FIXTURES.parent.parent / "docs" / "rule-json.md").read_text()
+    table = doc.split(table_heading, 1)[1].split("\n\n", 2)[1]
+    keys: set[str] = set()
+    for line in table.splitlines()[2:]:
+        keys |= set(re.findall(r"`([a-z_]+)`", line.split("|")[1]))
+    return keys
+
+
+def test_rule_json_matches_its_documentation(graph: Driver, corpus: dict[str, Path]) -> None:
+    load(graph, corpus)
+    detail = rule_detail(graph, HIDDEN_PS)
+    assert set(detail) == _documented_keys("uids to choose from.")
+    assert set(detail["predicates"][0]) == _documented_keys("A predicate:")

@@ -2,390 +2,55 @@
 
 The `eql` package's own walker (type checks, schema, optimiser) costs three times the parse and
 rejects newer syntax unless configured, so we reuse its grammar (`eql/etc/eql.g`) and turn the parse
-straight into `loader.logic` expressions with an inline transformer. Results are cached on disk
-(`QueryCache`), keyed by the query text, the `eql`/`lark` versions and this module's source.
-
-The term builders (`Field`, `Literal`, `comparison_test`, `prune`, ...) and `QueryCache` are shared
-with the ES|QL parser (`loader.elastic.esql`).
+straight into `loader.logic` expressions with an inline transformer, using the term builders shared
+with ES|QL (`loader.elastic.terms`). Results are cached on disk (`loader.elastic.query_cache`), keyed
+by the query text, the `eql`/`lark` versions and the parser's source files.
 """
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
-import os
 import re
-import shutil
-import tempfile
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import eql
 import lark
 from eql.etc import get_etc_file
-from lark import Lark, Token, Transformer
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
+from lark import Lark, Token
 
-import loader.model
+import loader.logic
 from graph_schema.errors import QuerySyntaxError
+from loader.elastic import errors, terms
+from loader.elastic.errors import parse_or_raise
+from loader.elastic.query_cache import QueryCache
+from loader.elastic.terms import (
+    Call,
+    Field,
+    Literal,
+    Opaque,
+    Skip,
+    TermTransformer,
+    as_condition,
+    comparison_test,
+    decode_string,
+    field_of,
+    flatten_group,
+    glob_operator,
+    prune,
+    text_of,
+    values_test,
+)
 from loader.logic import And, Expr, Leaf, Not, Or, flatten
 from loader.model import Operator, Predicate, QueryResult, Scope
 
-__all__ = [
-    "parse_eql",
-    "QueryCache",
-    "Field",
-    "Literal",
-    "Call",
-    "Opaque",
-    "Skip",
-    "WRAPPERS",
-    "COMPARISONS",
-    "text_of",
-    "glob_operator",
-    "any_of",
-    "as_condition",
-    "decode_string",
-    "field_of",
-    "make_leaf",
-    "values_test",
-    "comparison_test",
-    "function_test",
-    "prune",
-    "flatten_group",
-    "syntax_error",
-]
+__all__ = ["parse_eql"]
 
-# --- terms shared with ES|QL ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Field:
-    """A field reference; `wrappers` are value functions around it (`length(f)`, `TO_LOWER(f)`)."""
-
-    name: str
-    text: str
-    optional: bool = False  # EQL `?field`
-    wrappers: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Literal:
-    """A constant as written; `value` is None for `null`."""
-
-    value: str | None
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Call:
-    """A function call not (yet) interpreted: a value, or a boolean test in boolean position."""
-
-    name: str
-    args: tuple[Any, ...]
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Opaque:
-    """A value we do not interpret: arithmetic, casts, sub-queries."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Skip:
-    """A boolean term we cannot turn into predicates; `prune` drops it and reports it."""
-
-    text: str
-    reason: str
-
-
-# value functions of one argument: a test on `f(field)` is kept on the field, `f` as a modifier
-WRAPPERS = frozenset(
-    {
-        "length", "string", "number", "to_lower", "to_upper", "to_string", "trim", "ltrim", "rtrim",
-        "to_ip", "to_double", "to_integer", "to_long", "to_version", "url_decode", "from_base64",
-        "mv_first", "mv_last", "mv_min", "mv_max", "mv_dedupe",
-    }
+_CACHE = QueryCache(
+    "eql",
+    (eql.__version__, lark.__version__),  # the grammar is `eql`'s own
+    [Path(__file__), *(Path(module.__file__) for module in (terms, errors, loader.logic))],
 )
-COMPARISONS = {
-    "==": Operator.EQ,
-    "=": Operator.EQ,
-    "!=": Operator.EQ,
-    "<": Operator.LT,
-    "<=": Operator.LTE,
-    ">": Operator.GT,
-    ">=": Operator.GTE,
-}
-_MIRROR = {"==": "==", "=": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "'": "'", "\\": "\\"}
-_ESCAPE_RE = re.compile(r"\\(?:u\{([0-9A-Fa-f]{1,8})\}|(.))")
-
-
-def text_of(node: Any) -> str:
-    """The node as (approximately) written, for issue messages."""
-    return node.text if hasattr(node, "text") else str(node)
-
-
-def decode_string(text: str) -> str:
-    """The value of a string literal: `"..."` with backslash escapes, raw `\"\"\"...\"\"\"` or EQL `?"..."`."""
-    if text.startswith('"""'):
-        return text[3:-3]
-    if text.startswith("?"):
-        return text[2:-1].replace("\\" + text[1], text[1])
-    return _ESCAPE_RE.sub(_unescape, text[1:-1])
-
-
-def _unescape(match: re.Match[str]) -> str:
-    if match.group(1):
-        return chr(int(match.group(1), 16))
-    return _ESCAPES.get(match.group(2), match.group(0))
-
-
-def glob_operator(value: str) -> Operator:
-    """WILDCARD when the pattern has `*` or `?`, else EQ."""
-    return Operator.WILDCARD if "*" in value or "?" in value else Operator.EQ
-
-
-def field_of(node: Any) -> Field | None:
-    """The field a value node reads, looking through one-argument value functions (`WRAPPERS`)."""
-    if isinstance(node, Field):
-        return node
-    if isinstance(node, Call) and node.name.lower() in WRAPPERS and len(node.args) == 1:
-        inner = field_of(node.args[0])
-        return inner and replace(inner, wrappers=(node.name.lower(), *inner.wrappers))
-    return None
-
-
-def make_leaf(
-    field: Field,
-    operator: Operator,
-    value: Literal | Field | None,
-    *,
-    negated: bool = False,
-    modifier: str | None = None,
-) -> Leaf:
-    """One predicate on `field`; a `Field` value makes it FIELDREF (value = the other field's name)."""
-    if isinstance(value, Field):
-        operator, text, raw = Operator.FIELDREF, value.name, None
-    else:
-        text = value.value if value else None
-        raw = value.text if value and value.text != text else None
-    modifiers = (*((modifier,) if modifier else ()), *field.wrappers, *(("optional",) if field.optional else ()))
-    return Leaf(Predicate(field.name, operator, text, negated=negated, raw_value=raw, modifiers=modifiers))
-
-
-def any_of(nodes: list[Any]) -> Any:
-    """OR of `nodes` (the node itself when there is one)."""
-    return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
-
-
-def values_test(
-    field: Field, values: Iterable[Any], operator_of: Callable[[str], Operator], modifier: str | None, text: str
-) -> Any:
-    """One predicate per literal (or field) in `values`, OR-ed; anything else becomes a `Skip`."""
-    leaves: list[Any] = []
-    for value in values:
-        other = field_of(value)
-        if isinstance(value, Literal) and value.value is not None:
-            leaves.append(make_leaf(field, operator_of(value.value), value, modifier=modifier))
-        elif other is not None:
-            leaves.append(make_leaf(field, Operator.FIELDREF, other, modifier=modifier))
-        else:
-            leaves.append(Skip(text, f"`{text_of(value)}` is neither a literal nor a field"))
-    return any_of(leaves)
-
-
-def comparison_test(lhs: Any, op: str, rhs: Any) -> Any:
-    """`lhs op rhs` for `== != < <= > >=`: `null` makes IS_NULL, a field value FIELDREF."""
-    text = f"{text_of(lhs)} {op} {text_of(rhs)}"
-    if isinstance(lhs, Literal) and field_of(rhs):
-        lhs, op, rhs = rhs, _MIRROR[op], lhs
-    field, other = field_of(lhs), field_of(rhs)
-    equality = op in ("==", "=", "!=")
-    if field is None:
-        return Skip(text, "left side is not a field")
-    if other is not None:  # field against field: the comparison, unless equality, as a modifier
-        return make_leaf(field, Operator.FIELDREF, other, negated=op == "!=", modifier=None if equality else op)
-    if not isinstance(rhs, Literal):
-        return Skip(text, "right side is not a literal")
-    if rhs.value is None:
-        return make_leaf(field, Operator.IS_NULL, None, negated=op == "!=") if equality else Skip(text, "null")
-    return make_leaf(field, COMPARISONS[op], rhs, negated=op == "!=")
-
-
-def function_test(call: Call, functions: Mapping[str, Operator]) -> Any:
-    """A boolean function `fn(field, v1, v2...)` in `functions`: one predicate per value, OR-ed,
-    the function's lower-cased name (`startswith~`, `cidr_match`) as a modifier."""
-    operator = functions.get(call.name.rstrip("~").lower())
-    if operator is None:
-        return Skip(call.text, f"function {call.name}() is not interpreted")
-    field = field_of(call.args[0]) if call.args else None
-    if field is None:
-        return Skip(call.text, "first argument is not a field")
-    operator_of = glob_operator if operator is Operator.WILDCARD else (lambda _v: operator)
-    return values_test(field, call.args[1:], operator_of, call.name.lower(), call.text)
-
-
-def as_condition(node: Any, functions: Mapping[str, Operator]) -> Any:
-    """A node in boolean position: tests stay, calls become function tests, a bare field means `== true`,
-    a literal `true` means no constraint."""
-    if isinstance(node, Call):
-        return function_test(node, functions)
-    if isinstance(node, Field):
-        return make_leaf(node, Operator.EQ, Literal("true", "true"))
-    if isinstance(node, Literal) and node.value is not None and node.value.lower() == "true":
-        return None
-    if isinstance(node, Literal | Opaque):
-        return Skip(text_of(node), "not a boolean test")
-    return node
-
-
-def prune(node: Any, issues: list[str]) -> Expr | None:
-    """Drop `Skip`s (reporting each in `issues`) and `None`s, and collapse what is left into an `Expr`."""
-    if node is None or isinstance(node, Leaf):
-        return node
-    if isinstance(node, Skip):
-        issues.append(f"skipped `{node.text}`: {node.reason}")
-        return None
-    if isinstance(node, Not):
-        child = prune(node.child, issues)
-        return Not(child) if child is not None else None
-    kept = [c for c in (prune(child, issues) for child in node.children) if c is not None]
-    if len(kept) <= 1:
-        return kept[0] if kept else None
-    return type(node)(tuple(kept))
-
-
-def flatten_group(expr: Expr | None, group: str | None, predicates: list[Predicate]) -> dict[str, Any] | None:
-    """`flatten` one part of a multi-part query onto `predicates`, tagging its predicates with `group`."""
-    start = len(predicates)
-    _, tree = flatten(expr, predicates=predicates)
-    if group:
-        predicates[start:] = [replace(p, group=group) for p in predicates[start:]]
-    return tree
-
-
-def syntax_error(language: str, error: LarkError) -> QuerySyntaxError:
-    """A one-line `QuerySyntaxError` for a lark parse error."""
-    token = getattr(error, "token", None)
-    if isinstance(error, UnexpectedEOF) or (isinstance(token, Token) and token.type == "$END"):
-        return QuerySyntaxError(f"{language} syntax error: unexpected end of query")
-    found = error.char if isinstance(error, UnexpectedCharacters) else str(token)
-    found = found if len(found) <= 40 else found[:40] + "..."
-    where = f" at line {error.line}, column {error.column}" if isinstance(error, UnexpectedInput) else ""
-    return QuerySyntaxError(f"{language} syntax error{where}: unexpected {found!r}")
-
-
-# --- the on-disk cache ---------------------------------------------------------------------------
-
-
-class QueryCache:
-    """Parse results on disk, one JSON file per query under `$DETGRAPH_CACHE_DIR` (~/.cache/detgraph).
-
-    The directory name carries a tag hashed from `versions` and the `sources` files' text, so a new
-    library version or a code change starts a fresh directory (stale ones are removed). Safe to delete.
-    Syntax errors are cached too. Any I/O problem just bypasses the cache.
-    """
-
-    def __init__(self, name: str, versions: Iterable[str], sources: Iterable[Path]) -> None:
-        self.name = name
-        digest = hashlib.sha256("\0".join(versions).encode())
-        for source in (Path(loader.model.__file__), *sources):
-            digest.update(source.read_bytes())
-        self.tag = digest.hexdigest()[:16]
-        self._pruned = False
-
-    def directory(self) -> Path | None:
-        """Where entries go now (None when `$DETGRAPH_CACHE_DIR` is set empty: caching is off)."""
-        root = os.environ.get("DETGRAPH_CACHE_DIR")
-        if root is not None:
-            return Path(root) / f"{self.name}-{self.tag}" if root else None
-        try:
-            base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        except RuntimeError:  # no home directory
-            return None
-        return base / "detgraph" / f"{self.name}-{self.tag}"
-
-    def get_or_parse(self, query: str, parse: Callable[[str], QueryResult]) -> QueryResult:
-        """The cached result for `query`, else `parse(query)` (stored); re-raises cached syntax errors."""
-        directory = self.directory()
-        if directory is None:
-            return parse(query)
-        path = directory / f"{hashlib.sha256(query.encode()).hexdigest()}.json"
-        entry = self._read(path)
-        if entry is not None and "error" in entry:
-            raise QuerySyntaxError(entry["error"])
-        if entry is not None:
-            return _result_from_json(entry)
-        try:
-            result = parse(query)
-        except QuerySyntaxError as error:
-            self._write(path, {"error": error.message})
-            raise
-        self._write(path, _result_to_json(result))
-        return result
-
-    @staticmethod
-    def _read(path: Path) -> dict[str, Any] | None:
-        try:
-            return json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            return None
-
-    def _write(self, path: Path, entry: dict[str, Any]) -> None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not self._pruned:
-                self._pruned = True
-                for stale in path.parent.parent.glob(f"{self.name}-*"):
-                    if stale != path.parent:
-                        shutil.rmtree(stale, ignore_errors=True)
-            with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as handle:
-                json.dump(entry, handle)
-            os.replace(handle.name, path)
-        except OSError:
-            return
-
-
-# predicates are stored as rows in `Predicate` field order (model.py is part of every cache tag)
-_ROW = tuple(f.name for f in fields(Predicate))
-_OPERATOR_AT, _MODIFIERS_AT, _SCOPE_AT = (_ROW.index(name) for name in ("operator", "modifiers", "scope"))
-_OPERATORS = {str(o): o for o in Operator}
-_SCOPES = {str(s): s for s in Scope}
-
-
-def _result_to_json(result: QueryResult) -> dict[str, Any]:
-    return {
-        "predicates": [[getattr(p, name) for name in _ROW] for p in result.predicates],
-        "logic": result.logic,
-        "issues": result.issues,
-        "sources": result.sources,
-    }
-
-
-def _predicate_from_row(row: list[Any]) -> Predicate:
-    row[_OPERATOR_AT] = _OPERATORS[row[_OPERATOR_AT]]
-    row[_MODIFIERS_AT] = tuple(row[_MODIFIERS_AT])
-    row[_SCOPE_AT] = _SCOPES[row[_SCOPE_AT]]
-    return Predicate(*row)
-
-
-def _result_from_json(entry: dict[str, Any]) -> QueryResult:
-    return QueryResult(
-        predicates=[_predicate_from_row(row) for row in entry["predicates"]],
-        logic=entry["logic"],
-        issues=entry["issues"],
-        sources=entry["sources"],
-    )
-
-
-# --- EQL -----------------------------------------------------------------------------------------
-
-_CACHE = QueryCache("eql", (eql.__version__, lark.__version__), (Path(__file__),))
 _FIELD_NOISE = re.compile(r"[`\s]")
 # boolean functions `fn(field, value, ...)`
 _FUNCTIONS = {
@@ -442,13 +107,8 @@ def _condition(node: Any) -> Any:
     return as_condition(node, _FUNCTIONS)
 
 
-class _ToLogic(Transformer):
+class _ToLogic(TermTransformer):
     """Callbacks named after `eql.g` rules, run inline by the LALR parser (no parse tree is built)."""
-
-    def __default__(self, data: str, children: list[Any], meta: Any) -> Any:
-        if data.startswith("_"):  # lark's own helper rules, expanded into their parent
-            return super().__default__(data, children, meta)
-        return Opaque(" ".join(text_of(c) for c in children))
 
     # values
     def name(self, c: list[Token]) -> str:
@@ -649,10 +309,7 @@ def _result(query: _Query) -> QueryResult:
 def _parse(query: str) -> QueryResult:
     if not query.strip():
         raise QuerySyntaxError("EQL syntax error: empty query")
-    try:
-        parsed = _parser().parse(query if query.endswith("\n") else query + "\n")
-    except LarkError as error:
-        raise syntax_error("EQL", error) from None
+    parsed = parse_or_raise(_parser(), "EQL", query if query.endswith("\n") else query + "\n")
     if not isinstance(parsed, _Query):
         return QueryResult(issues=["query has pipes only: no event selection"])
     return _result(parsed)

@@ -14,18 +14,21 @@ from pathlib import Path
 from typing import Any
 
 import lark
-from lark import Lark, Token, Transformer
-from lark.exceptions import LarkError
+from lark import Lark, Token
 
+import loader.logic
 from graph_schema.errors import QuerySyntaxError, RuleParseError
-from loader.elastic import eql_query, kql
-from loader.elastic.eql_query import (
+from loader.elastic import errors, kql, terms
+from loader.elastic.errors import parse_or_raise
+from loader.elastic.kql import kql_expr
+from loader.elastic.query_cache import QueryCache
+from loader.elastic.terms import (
     Call,
     Field,
     Literal,
     Opaque,
-    QueryCache,
     Skip,
+    TermTransformer,
     as_condition,
     comparison_test,
     decode_string,
@@ -34,11 +37,9 @@ from loader.elastic.eql_query import (
     glob_operator,
     make_leaf,
     prune,
-    syntax_error,
     text_of,
     values_test,
 )
-from loader.elastic.kql import kql_expr
 from loader.logic import And, Expr, Leaf, Not, Or
 from loader.model import Operator, Predicate, QueryResult, Scope
 
@@ -48,7 +49,12 @@ _GRAMMAR = Path(__file__).with_name("esql.lark")
 _CACHE = QueryCache(
     "esql",
     (lark.__version__,),
-    [Path(__file__), _GRAMMAR, Path(eql_query.__file__), *sorted(Path(kql.__file__).parent.glob("kql.*"))],
+    [
+        Path(__file__),
+        _GRAMMAR,
+        *(Path(module.__file__) for module in (terms, errors, loader.logic, kql)),
+        Path(kql.__file__).with_name("kql.lark"),  # `KQL("...")` conditions
+    ],
 )
 # boolean functions `fn(field, value, ...)`
 _FUNCTIONS = {
@@ -131,13 +137,8 @@ def _no_tokens(c: list[Any]) -> list[Any]:
     return [x for x in c if not isinstance(x, Token)]
 
 
-class _ToLogic(Transformer):
+class _ToLogic(TermTransformer):
     """Callbacks named after `esql.lark` rules, run inline by the LALR parser (no parse tree is built)."""
-
-    def __default__(self, data: str, children: list[Any], meta: Any) -> Any:
-        if data.startswith("_"):  # lark's own helper rules, expanded into their parent
-            return super().__default__(data, children, meta)
-        return Opaque(" ".join(text_of(c) for c in children))
 
     # values
     def qname(self, c: list[Token]) -> Field:
@@ -355,11 +356,7 @@ def _result(commands: list[Any]) -> QueryResult:
 def _parse(query: str) -> QueryResult:
     if not query.strip():
         raise QuerySyntaxError("ES|QL syntax error: empty query")
-    try:
-        commands = _parser().parse(query)
-    except LarkError as error:
-        raise syntax_error("ES|QL", error) from None
-    return _result(commands)
+    return _result(parse_or_raise(_parser(), "ES|QL", query))
 
 
 def parse_esql(query: str) -> QueryResult:

@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from graph_schema.errors import QuerySyntaxError
+from loader.elastic.errors import parse_or_raise
 from loader.logic import And, Expr, Leaf, Not, Or, flatten
 from loader.model import Operator, Predicate, QueryResult
 
@@ -23,7 +22,6 @@ __all__ = [
     "apply_field",
     "map_leaves",
     "has_glob",
-    "syntax_error",
 ]
 
 _RANGE_OPS = {">": Operator.GT, ">=": Operator.GTE, "<": Operator.LT, "<=": Operator.LTE}
@@ -85,21 +83,6 @@ def map_leaves(tree: Any, fn: Callable[[Any], Expr]) -> Expr:
 def apply_field(field: str, values: Any) -> Expr:
     """Distribute `field` over a tree of `Literal`s (`field : (a or not b)`): one predicate per value."""
     return map_leaves(values, lambda lit: Leaf(value_predicate(field, lit)))
-
-
-def syntax_error(language: str, exc: UnexpectedInput) -> QuerySyntaxError:
-    """A `QuerySyntaxError` naming where lark stopped and what it found there."""
-    if isinstance(exc, UnexpectedEOF):
-        what = "unexpected end of query"
-    elif isinstance(exc, UnexpectedToken):
-        token = exc.token
-        what = "unexpected end of query" if token.type == "$END" else f"unexpected {token.type} {str(token)!r}"
-    elif isinstance(exc, UnexpectedCharacters):
-        what = f"unexpected character {exc.char!r}"
-    else:
-        what = type(exc).__name__
-    where = f" at line {exc.line}, column {exc.column}" if getattr(exc, "line", -1) not in (-1, None) else ""
-    return QuerySyntaxError(f"{language} syntax error{where}: {what}")
 
 
 class ExprBuilder(Transformer):
@@ -164,10 +147,7 @@ _PARSER = Lark(
 
 def kql_expr(query: str) -> Expr | None:
     """The boolean tree of a KQL query (None when it is empty); raises `QuerySyntaxError`."""
-    try:
-        return _PARSER.parse(query)
-    except UnexpectedInput as exc:
-        raise syntax_error("KQL", exc) from None
+    return parse_or_raise(_PARSER, "KQL", query)
 
 
 def parse_kql(query: str) -> QueryResult:

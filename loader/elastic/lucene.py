@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from lark import Lark, Token
-from lark.exceptions import UnexpectedInput
 
-from loader.elastic.kql import ExprBuilder, Literal, has_glob, syntax_error
+from loader.elastic.errors import parse_or_raise
+from loader.elastic.kql import ExprBuilder, Literal, has_glob
 from loader.logic import And, Expr, Leaf, Not, Or, flatten
 from loader.model import Operator, Predicate, QueryResult
 
@@ -144,10 +144,7 @@ _PARSER = Lark(_GRAMMAR, parser="lalr", lexer="contextual", transformer=_LuceneB
 
 def lucene_expr(query: str) -> Expr | None:
     """The boolean tree of a Lucene query (None when it is empty); raises `QuerySyntaxError`."""
-    try:
-        return _PARSER.parse(query)
-    except UnexpectedInput as exc:
-        raise syntax_error("Lucene", exc) from None
+    return parse_or_raise(_PARSER, "Lucene", query)
 
 
 def parse_lucene(query: str) -> QueryResult:
