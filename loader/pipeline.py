@@ -102,6 +102,9 @@ def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[st
     prov = provenance_of(root, loaded_at)
     report = VendorReport(vendor=vendor, root=str(root), commit=prov.commit)
     rules = parse_corpus(loader, report, show_progress=show_progress)
+    if not rules:  # a wrong path must not empty the graph of this vendor's rules on a full reload
+        raise ConfigError(f"no {vendor} rules found under {root} ({report.files} files read): "
+                          f"is it a {vendor} checkout? nothing was written")
     t0 = time.perf_counter()
     report.failures.extend({"path": f.path, "rule_id": None, "reason": f.reason} for f in loader.support_failures())
     report.failed = len(report.failures)

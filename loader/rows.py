@@ -128,7 +128,7 @@ def predicate_rows(rule: Rule) -> list[dict[str, Any]]:
             "value": p.value,
             "rel": {k: v for k, v in {
                 "idx": idx, "negated": p.negated, "exclusion": p.exclusion, "raw_value": p.raw_value,
-                "modifiers": list(p.modifiers), "macro": p.macro, "scope": str(p.scope), "group": p.group,
+                "modifiers": list(p.modifiers) or None, "macro": p.macro, "scope": str(p.scope), "group": p.group,
                 "field": p.field,
             }.items() if v is not None},
         })

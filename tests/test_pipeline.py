@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from neo4j import Driver
 
 from api.cli import cli
-from graph_schema.errors import BundleError
+from graph_schema.errors import BundleError, ConfigError
 from graph_schema.schema import NODE_LABELS, RELATIONSHIPS
 from loader.pipeline import run_load
 from queries.rule_detail import rule_detail
@@ -185,3 +185,17 @@ def test_rule_json_matches_its_documentation(graph: Driver, corpus: dict[str, Pa
     detail = rule_detail(graph, HIDDEN_PS)
     assert set(detail) == _documented_keys("uids to choose from.")
     assert set(detail["predicates"][0]) == _documented_keys("A predicate:")
+
+
+def test_wrong_corpus_path_is_one_line_error_and_graph_untouched(graph: Driver, corpus, tmp_path: Path) -> None:
+    load(graph, corpus)
+    before = counts(graph)
+    with pytest.raises(ConfigError, match="no sigma rules found under .*nothing was written"):
+        run_load(graph, None, corpora={"sigma": corpus["elastic"]})  # an Elastic checkout given as Sigma
+    assert counts(graph) == before
+
+
+def test_support_file_failures_are_reported(graph: Driver) -> None:
+    report = run_load(graph, None, corpora={"splunk": FIXTURES / "splunk"})
+    paths = {f["path"] for f in report.vendors[0].failures}
+    assert {"macros/broken_macro.yml", "data_sources/broken.yml"} <= paths
