@@ -108,7 +108,8 @@ def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[st
     t0 = time.perf_counter()
     report.failures.extend({"path": f.path, "rule_id": None, "reason": f.reason} for f in loader.support_failures())
     report.failed = len(report.failures)
-    sources = [data_source_row(ds) for ds in loader.data_sources()]
+    catalogue = loader.data_sources()
+    sources = [data_source_row(ds) for ds in catalogue]
     writer.write_data_sources(sources)
     report.data_sources = len(sources)
 
@@ -119,10 +120,14 @@ def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[st
             report.techniques[how].append(tid)
         return target
 
+    known_sources = {ds.name for ds in catalogue}
     for rule in rules:
         for name in set(rule.tactics) | {t.tactic for t in rule.techniques if t.tactic}:
             if name not in tactics:
                 report.unknown_tactics[name] = report.unknown_tactics.get(name, 0) + 1
+        if catalogue:  # only a vendor that catalogues its data sources can name an unknown one
+            for name in set(rule.telemetry.data_sources) - known_sources:
+                report.unknown_data_sources[name] = report.unknown_data_sources.get(name, 0) + 1
     existing = writer.existing_rules(vendor)
     rows = [rule_row(rule, prov, resolve) for rule in rules]
     changed = [r for r in rows if force or existing.get(r["uid"]) != (r["props"]["content_hash"], prov.commit)]

@@ -34,6 +34,7 @@ class VendorReport:
     empty: list[dict[str, Any]] = field(default_factory=list)  # {path, rule_id, reason}
     techniques: dict[str, list[str]] = field(default_factory=dict)  # how -> tagged ids (revoked, unknown...)
     unknown_tactics: dict[str, int] = field(default_factory=dict)  # tactic tag not in ATT&CK -> rules naming it
+    unknown_data_sources: dict[str, int] = field(default_factory=dict)  # data source not catalogued -> rules
 
 
 @dataclass(slots=True)
@@ -75,6 +76,10 @@ class LoadReport:
                 if v.unknown_tactics:
                     lines.append(f"{v.vendor}: tactic tags not in the loaded ATT&CK: "
                                  + ", ".join(f"{k} ({n} rules)" for k, n in sorted(v.unknown_tactics.items())))
+                if v.unknown_data_sources:
+                    names = sorted(v.unknown_data_sources)
+                    lines.append(f"{v.vendor}: {len(names)} data source name(s) not in its catalogue (kept on the"
+                                 f" rules, not linked): {', '.join(names[:6])}" + (" ..." if len(names) > 6 else ""))
                 for how, ids in sorted(v.techniques.items()):
                     if how != "active":
                         lines.append(f"{v.vendor}: {len(ids)} technique tag(s) {how}: {', '.join(sorted(ids)[:12])}"

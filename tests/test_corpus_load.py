@@ -71,6 +71,13 @@ def test_splunk_macro_predicates_and_events(loaded: tuple[Driver, LoadReport]) -
                        "RETURN count(*)") > 1000
 
 
+def test_uncatalogued_splunk_data_sources_are_reported(loaded: tuple[Driver, LoadReport]) -> None:
+    _, report = loaded
+    splunk = next(v for v in report.vendors if v.vendor == "splunk")
+    assert splunk.unknown_data_sources and "Sysmon EventID 1" not in splunk.unknown_data_sources
+    assert "not in its catalogue" in report.summary()
+
+
 def test_shared_indicator_reach_counts_rules(loaded: tuple[Driver, LoadReport]) -> None:
     drv, _ = loaded
     top = drv.execute_query("MATCH (i:Indicator)<-[h:HAS_PREDICATE]-(r:Rule) WITH i, count(DISTINCT r) AS rules "
