@@ -1,6 +1,6 @@
 """Benchmark the EQL and ES|QL parsers: `python bench/bench_eql_esql.py [CORPUS_ROOT] [--baseline]`.
 
-Prints, in one run: the floor (read every Elastic TOML rule with tomllib and pick out the EQL/ES|QL
+Prints, in one run: the floor (read every Elastic TOML rule with tomli and pick out the EQL/ES|QL
 queries), the parse+extract time of `parse_eql` / `parse_esql` with the disk cache off (cold) and
 on (warm, a fresh temporary cache filled first), the full/floor ratios, and counts: rules, rules with
 predicates, rules with issues, syntax errors, predicates, exclusions. `--baseline` also times the
@@ -14,10 +14,11 @@ import os
 import sys
 import tempfile
 import time
-import tomllib
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+
+import tomli
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -44,7 +45,7 @@ def _read(corpora: Path) -> dict[str, list[str]]:
     queries: dict[str, list[str]] = {language: [] for language in PARSERS}
     for folder in ("rules", "rules_building_block"):
         for path in sorted((corpora / "elastic" / folder).rglob("*.toml")):
-            rule = tomllib.loads(path.read_text(encoding="utf-8")).get("rule", {})
+            rule = tomli.loads(path.read_text(encoding="utf-8")).get("rule", {})
             if rule.get("language") in queries:
                 queries[rule["language"]].append(rule.get("query", ""))
     return queries

@@ -6,12 +6,12 @@ the query's top-level AND before `flatten` decides exclusions; EQL and ES|QL com
 from __future__ import annotations
 
 import textwrap
-import tomllib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+import tomli
 from lark.exceptions import LarkError
 
 from loader.base import VendorLoader, relative_path
@@ -283,8 +283,8 @@ class ElasticLoader(VendorLoader):
         """One TOML file -> one rule (possibly partial), or a failure when it is no valid rule file."""
         rel = relative_path(Path(path), self.root)
         try:
-            doc = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            doc = tomli.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as exc:
             return ParsedFile(failures=[LoadFailure(rel, f"invalid TOML: {exc}")])
         rule = read_rule(doc, rel)
         return ParsedFile(failures=[rule]) if isinstance(rule, LoadFailure) else ParsedFile(rules=[rule])
