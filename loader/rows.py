@@ -13,7 +13,8 @@ from typing import Any
 
 from loader.model import DataSource, EventRef, Predicate, Rule
 
-__all__ = ["Provenance", "rule_uid", "indicator_key", "vendor_field_key", "event_key", "rule_row",
+__all__ = ["Provenance", "rule_uid", "indicator_key", "vendor_key", "field_scope", "vendor_field_key", "event_key",
+           "rule_row",
            "predicate_rows", "data_source_row", "neo4j_value"]
 
 CORE_KEYS = frozenset({
@@ -38,9 +39,28 @@ def rule_uid(vendor: str, rule_id: str) -> str:
     return f"{vendor}:{rule_id}"
 
 
-def vendor_field_key(vendor: str, field: str) -> str:
-    """The key of a `VendorField` node."""
-    return f"{vendor}|{field}"
+def vendor_key(vendor: str, name: str) -> str:
+    """The key of a node a vendor names (a `DataSource`)."""
+    return f"{vendor}|{name}"
+
+
+def field_scope(rule: Rule) -> str | None:
+    """The logsource a rule's field names depend on, or None where a field name means one thing.
+
+    Sigma field names mean what the logsource says (`Image` is the process in `process_creation`, the
+    loading process in `image_load`; `Hashes` the process's or the module's), so a Sigma `VendorField`
+    is per logsource: its category, else service, else product. ECS (Elastic) and CIM data-model (Splunk)
+    names are global.
+    """
+    if rule.vendor != "sigma":
+        return None
+    t = rule.telemetry
+    return t.category or t.service or t.product
+
+
+def vendor_field_key(vendor: str, field: str, scope: str | None = None) -> str:
+    """The key of a `VendorField` node: `vendor|field`, or `vendor|logsource|field` for a scoped field."""
+    return f"{vendor}|{scope}|{field}" if scope else f"{vendor}|{field}"
 
 
 def indicator_key(vendor: str, p: Predicate) -> str:
@@ -111,7 +131,7 @@ def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None])
         "tactics": named_tactics,
         "events": [{"key": event_key(e), "provider": e.provider, "event": e.event}
                    for e in dict.fromkeys(rule.events)],
-        "data_sources": [vendor_field_key(rule.vendor, name) for name in dict.fromkeys(t.data_sources)],
+        "data_sources": [vendor_key(rule.vendor, name) for name in dict.fromkeys(t.data_sources)],
         "predicates": predicate_rows(rule),
     }
 
@@ -119,17 +139,20 @@ def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None])
 def predicate_rows(rule: Rule) -> list[dict[str, Any]]:
     """One row per predicate: the indicator it points at and the relationship's own properties."""
     rows = []
+    scope = field_scope(rule)
     for idx, p in enumerate(rule.predicates):
+        vendor_field = vendor_field_key(rule.vendor, p.field, scope) if p.field else None
         rows.append({
             "key": indicator_key(rule.vendor, p),
             "field": p.field,
-            "vendor_field": vendor_field_key(rule.vendor, p.field) if p.field else None,
+            "vendor_field": vendor_field,
+            "field_scope": scope,
             "operator": str(p.operator),
             "value": p.value,
             "rel": {k: v for k, v in {
                 "idx": idx, "negated": p.negated, "exclusion": p.exclusion, "raw_value": p.raw_value,
                 "modifiers": list(p.modifiers) or None, "macro": p.macro, "scope": str(p.scope), "group": p.group,
-                "field": p.field,
+                "field": p.field, "vendor_field": vendor_field,
             }.items() if v is not None},
         })
     return rows
@@ -138,7 +161,7 @@ def predicate_rows(rule: Rule) -> list[dict[str, Any]]:
 def data_source_row(ds: DataSource) -> dict[str, Any]:
     """A `DataSource` node row (and its event, when it names one)."""
     props = {
-        "key": vendor_field_key(ds.vendor, ds.name), "vendor": ds.vendor, "name": ds.name,
+        "key": vendor_key(ds.vendor, ds.name), "vendor": ds.vendor, "name": ds.name,
         "source_id": ds.source_id, "source": ds.source, "sourcetype": ds.sourcetype,
         "description": ds.description, "supported_tas": ds.supported_tas, "fields": ds.fields, "path": ds.path,
     }

@@ -34,7 +34,8 @@ EXISTING_INDICATORS = "UNWIND $keys AS k MATCH (i:Indicator {key: k}) RETURN k"
 MERGE_FIELDS = """
 UNWIND $rows AS f
 MERGE (field:Field {name: f.field})
-MERGE (vf:VendorField {key: f.vendor_field}) ON CREATE SET vf.vendor = f.vendor, vf.name = f.field
+MERGE (vf:VendorField {key: f.vendor_field})
+  ON CREATE SET vf.vendor = f.vendor, vf.name = f.field, vf.logsource = f.field_scope
 MERGE (vf)-[:MAPS_TO]->(field)
 """
 
@@ -42,8 +43,14 @@ CREATE_INDICATORS = """
 UNWIND $rows AS p
 CREATE (i:Indicator {key: p.key, vendor: p.vendor, field: p.field, operator: p.operator, value: p.value})
 WITH i, p WHERE p.field IS NOT NULL
-MATCH (f:Field {name: p.field}), (vf:VendorField {key: p.vendor_field})
-CREATE (i)-[:ON_FIELD]->(f), (i)-[:WRITTEN_AS]->(vf)
+MATCH (f:Field {name: p.field})
+CREATE (i)-[:ON_FIELD]->(f)
+"""
+
+LINK_WRITTEN_AS = """
+UNWIND $rows AS w
+MATCH (i:Indicator {key: w.key}), (vf:VendorField {key: w.vendor_field})
+MERGE (i)-[:WRITTEN_AS]->(vf)
 """
 
 CREATE_PREDICATES = """
@@ -112,6 +119,8 @@ DETACH DELETE r
 """
 
 SWEEP_ORPHANS = (
+    "MATCH (i:Indicator)-[w:WRITTEN_AS]->(vf:VendorField) "
+    "WHERE NOT EXISTS { (i)<-[h:HAS_PREDICATE]-() WHERE h.vendor_field = vf.key } DELETE w",
     "MATCH (i:Indicator) WHERE NOT (i)<-[:HAS_PREDICATE]-() DETACH DELETE i",
     "MATCH (vf:VendorField) WHERE NOT (vf)<-[:WRITTEN_AS]-() DETACH DELETE vf",
     "MATCH (f:Field) WHERE NOT (f)<-[:ON_FIELD]-() AND NOT (f)<-[:MAPS_TO]-() DETACH DELETE f",
@@ -130,10 +139,18 @@ def _slices(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
     """The batch, sliced per statement: parameters cross Bolt once per statement, so each gets only its part."""
     out: dict[str, list[Any]] = {k: [] for k in ("techniques", "tactics", "events", "sources")}
     indicators: dict[str, dict[str, Any]] = {}
+    fields: dict[str, dict[str, Any]] = {}
+    written_as: dict[tuple[str, str], dict[str, str]] = {}
     for r in rows:
         uid, vendor = r["uid"], r["props"]["vendor"]
         for p in r["predicates"]:
-            indicators.setdefault(p["key"], {k: v for k, v in p.items() if k != "rel"} | {"vendor": vendor})
+            indicators.setdefault(p["key"], {"key": p["key"], "vendor": vendor, "field": p["field"],
+                                             "operator": p["operator"], "value": p["value"]})
+            vf = p["vendor_field"]
+            if vf:
+                fields.setdefault(vf, {"vendor": vendor, "field": p["field"], "vendor_field": vf,
+                                       "field_scope": p["field_scope"]})
+                written_as.setdefault((p["key"], vf), {"key": p["key"], "vendor_field": vf})
         out["techniques"] += [{"uid": uid, **t} for t in r["techniques"]]
         out["tactics"] += [{"uid": uid, "shortname": t} for t in r["tactics"]]
         out["events"] += [{"uid": uid, **e} for e in r["events"]]
@@ -141,6 +158,8 @@ def _slices(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
     out["rules"] = [{"uid": r["uid"], "props": r["props"]} for r in rows]
     out["uids"] = [r["uid"] for r in rows]
     out["indicators"] = list(indicators.values())
+    out["fields"] = list(fields.values())
+    out["written_as"] = list(written_as.values())
     out["predicates"] = [{"uid": r["uid"], "predicates": [{"key": p["key"], "rel": p["rel"]} for p in r["predicates"]]}
                          for r in rows if r["predicates"]]
     return out
@@ -152,12 +171,10 @@ def _write_batch(tx: ManagedTransaction, rows: list[dict[str, Any]]) -> None:
     tx.run(CLEAR_RULE_LINKS, rows=part["uids"]).consume()
     known = set(tx.run(EXISTING_INDICATORS, keys=[i["key"] for i in part["indicators"]]).value())
     new = [i for i in part["indicators"] if i["key"] not in known]
-    fields = {i["vendor_field"]: {"field": i["field"], "vendor_field": i["vendor_field"], "vendor": i["vendor"]}
-              for i in new if i["field"]}
-    for query, batch in ((MERGE_FIELDS, list(fields.values())), (CREATE_INDICATORS, new),
-                         (CREATE_PREDICATES, part["predicates"]), (LINK_TECHNIQUES, part["techniques"]),
-                         (LINK_TACTICS, part["tactics"]), (LINK_EVENTS, part["events"]),
-                         (LINK_DATA_SOURCES, part["sources"])):
+    for query, batch in ((MERGE_FIELDS, part["fields"]), (CREATE_INDICATORS, new),
+                         (LINK_WRITTEN_AS, part["written_as"]), (CREATE_PREDICATES, part["predicates"]),
+                         (LINK_TECHNIQUES, part["techniques"]), (LINK_TACTICS, part["tactics"]),
+                         (LINK_EVENTS, part["events"]), (LINK_DATA_SOURCES, part["sources"])):
         if batch:
             tx.run(query, rows=batch).consume()
 

@@ -199,3 +199,23 @@ def test_support_file_failures_are_reported(graph: Driver) -> None:
     report = run_load(graph, None, corpora={"splunk": FIXTURES / "splunk"})
     paths = {f["path"] for f in report.vendors[0].failures}
     assert {"macros/broken_macro.yml", "data_sources/broken.yml"} <= paths
+
+
+def test_sigma_vendor_fields_are_per_logsource(graph: Driver, corpus: dict[str, Path]) -> None:
+    load(graph, corpus)
+    query = ("MATCH (vf:VendorField {vendor: 'sigma', name: 'CommandLine'})-[:MAPS_TO]->(f:Field) "
+             "RETURN vf.key AS key, vf.logsource AS logsource, f.name AS field ORDER BY key")
+    rows = [r.data() for r in graph.execute_query(query).records]
+    assert rows == [
+        {"key": "sigma|process_creation|CommandLine", "logsource": "process_creation", "field": "CommandLine"},
+        {"key": "sigma|security|CommandLine", "logsource": "security", "field": "CommandLine"},
+    ]
+    # a rule moving to another logsource leaves no stale vendor field behind
+    path = corpus["sigma"] / "rules" / "windows" / "security_kubectl.yml"
+    path.write_text(path.read_text().replace("service: security", "category: process_creation"))
+    load(graph, corpus)
+    keys = {r["key"] for r in graph.execute_query(query).records}
+    assert keys == {"sigma|process_creation|CommandLine"}
+    stale = graph.execute_query("MATCH (i:Indicator)-[:WRITTEN_AS]->(vf:VendorField {logsource: 'security'}) "
+                                "RETURN count(*) AS n").records[0]["n"]
+    assert stale == 0
