@@ -14,15 +14,7 @@ from typing import Any
 from loader.model import DataSource, EventRef, Predicate, Rule
 
 __all__ = ["Provenance", "rule_uid", "indicator_key", "vendor_key", "field_scope", "vendor_field_key", "event_key",
-           "rule_row",
-           "predicate_rows", "data_source_row", "neo4j_value"]
-
-CORE_KEYS = frozenset({
-    "uid", "vendor", "rule_id", "title", "description", "status", "deprecated", "severity", "rule_type",
-    "language", "query", "author", "created", "modified", "references", "false_positives", "tags", "path",
-    "partial", "issues", "no_predicates_reason", "logic", "technique_ids", "tactics", "related_rules",
-    "repo", "commit", "content_hash", "loaded_at", "predicate_count",
-})
+           "rule_row", "predicate_rows", "data_source_row", "neo4j_value"]
 
 
 @dataclass(frozen=True, slots=True)
