@@ -89,3 +89,12 @@ def test_cli_missing_java_is_one_line(monkeypatch, tmp_path) -> None:
     result = CliRunner().invoke(cli, ["db", "start"], env=env)
     assert result.exit_code == 2
     assert "Java is not installed" in result.output
+
+
+def test_cli_neo4j_failure_mid_command_is_one_line_exit_2(neo4j_settings) -> None:
+    env = {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password,
+           "NEO4J_DATABASE": "nosuchdb"}  # reachable server, failing statement: a real server error
+    result = CliRunner().invoke(cli, ["rule", "show", "x"], env=env)
+    assert result.exit_code == 2
+    assert result.output.startswith("error: Neo4j failed: ") and result.output.count("\n") == 1
+    assert "nosuchdb" in result.output
