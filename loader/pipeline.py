@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 from neo4j import Driver
@@ -130,7 +130,10 @@ def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[st
                 report.unknown_data_sources[name] = report.unknown_data_sources.get(name, 0) + 1
     existing = writer.existing_rules(vendor)
     rows = [rule_row(rule, prov, resolve) for rule in rules]
-    changed = [r for r in rows if force or existing.get(r["uid"]) != (r["props"]["content_hash"], prov.commit)]
+    def version(row: dict[str, Any]) -> tuple[str, str | None, int]:
+        return row["props"]["content_hash"], prov.commit, row["props"]["row_format"]
+
+    changed = [r for r in rows if force or existing.get(r["uid"]) != version(r)]
     with _progress(list(batched(changed, RULE_BATCH)), f"write {vendor}", show_progress) as bar:
         for batch in bar:
             writer.write_rule_batch(batch)

@@ -13,8 +13,12 @@ from typing import Any
 
 from loader.model import DataSource, EventRef, Predicate, Rule
 
-__all__ = ["Provenance", "rule_uid", "indicator_key", "vendor_key", "field_scope", "vendor_field_key", "event_key",
-           "rule_row", "predicate_rows", "data_source_row", "neo4j_value"]
+__all__ = ["ROW_FORMAT", "Provenance", "rule_uid", "indicator_key", "vendor_key", "field_scope", "vendor_field_key",
+           "event_key", "rule_row", "predicate_rows", "data_source_row", "neo4j_value"]
+
+
+ROW_FORMAT = 2
+"""Bump when what the writer stores for a rule changes: rules written in another format are rewritten."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +108,7 @@ def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None])
         "index_patterns": t.index_patterns, "integrations": t.integrations, "data_sources": t.data_sources,
         "datamodels": t.datamodels,
         "repo": prov.repo, "commit": prov.commit, "content_hash": rule.content_hash(), "loaded_at": prov.loaded_at,
+        "row_format": ROW_FORMAT,
     })
     props = {k: neo4j_value(v) for k, v in props.items() if v is not None}
     tactics_by_technique: dict[str, set[str]] = {}

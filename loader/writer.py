@@ -110,7 +110,10 @@ MATCH (target:Rule {vendor: $vendor}) WHERE target.rule_id = ref OR target.x_nam
 MERGE (c)-[:CORRELATES]->(target)
 """
 
-EXISTING_HASHES = "MATCH (r:Rule {vendor: $vendor}) RETURN r.uid AS uid, r.content_hash AS hash, r.commit AS commit"
+EXISTING_RULES = """
+MATCH (r:Rule {vendor: $vendor})
+RETURN r.uid AS uid, [r.content_hash, r.commit, r.row_format] AS version
+"""
 
 DELETE_RULES = """
 UNWIND $uids AS uid
@@ -191,9 +194,9 @@ class GraphWriter:
         records, _, _ = self.driver.execute_query(query, params, database_=self.database)
         return [r.data() for r in records]
 
-    def existing_rules(self, vendor: str) -> dict[str, tuple[str | None, str | None]]:
-        """uid -> (content hash, commit) of the vendor's rules already in the graph."""
-        return {r["uid"]: (r["hash"], r["commit"]) for r in self.run(EXISTING_HASHES, vendor=vendor)}
+    def existing_rules(self, vendor: str) -> dict[str, tuple[str | None, str | None, int | None]]:
+        """uid -> (content hash, commit, row format) of the vendor's rules already in the graph."""
+        return {r["uid"]: tuple(r["version"]) for r in self.run(EXISTING_RULES, vendor=vendor)}
 
     def write_rule_batch(self, rows: list[dict[str, Any]]) -> None:
         """Replace a batch of rules (node properties and every outgoing link) in one transaction."""

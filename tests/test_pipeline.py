@@ -16,6 +16,7 @@ from api.cli import cli
 from graph_schema.errors import BundleError, ConfigError
 from graph_schema.schema import NODE_LABELS, RELATIONSHIPS
 from loader.pipeline import run_load
+from loader.rows import ROW_FORMAT
 from queries.rule_detail import rule_detail
 from tests.conftest import FIXTURES
 
@@ -219,3 +220,12 @@ def test_sigma_vendor_fields_are_per_logsource(graph: Driver, corpus: dict[str, 
     stale = graph.execute_query("MATCH (i:Indicator)-[:WRITTEN_AS]->(vf:VendorField {logsource: 'security'}) "
                                 "RETURN count(*) AS n").records[0]["n"]
     assert stale == 0
+
+
+def test_rule_written_in_an_older_format_is_rewritten(graph: Driver, corpus: dict[str, Path]) -> None:
+    load(graph, corpus)
+    graph.execute_query("MATCH (r:Rule {uid: $uid}) SET r.row_format = 1", uid=HIDDEN_PS)
+    report = load(graph, corpus)
+    assert [(v.vendor, v.written) for v in report.vendors] == [("sigma", 1), ("elastic", 0), ("splunk", 0)]
+    assert graph.execute_query("MATCH (r:Rule {uid: $uid}) RETURN r.row_format AS f", uid=HIDDEN_PS
+                               ).records[0]["f"] == ROW_FORMAT
