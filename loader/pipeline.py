@@ -8,7 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,7 +24,7 @@ from loader.attack import read_attack
 from loader.attack_graph import technique_resolver_from_graph, write_attack
 from loader.base import VendorLoader
 from loader.elastic import ElasticLoader
-from loader.model import Rule
+from loader.model import DataSource, Rule
 from loader.report import LoadReport, VendorReport
 from loader.rows import Provenance, data_source_row, rule_row, rule_uid
 from loader.sigma import SigmaLoader
@@ -94,6 +94,35 @@ def parse_corpus(loader: VendorLoader, report: VendorReport, *, show_progress: b
     return list(rules.values())
 
 
+def _resolver(report: VendorReport, table: dict[str, tuple[str | None, str]]) -> Callable[[str], str | None]:
+    """Technique id as tagged -> the active id it links to, noting on `report` how each tag resolved."""
+    def resolve(tid: str) -> str | None:
+        target, how = table.get(tid.strip().upper(), (None, "unknown"))
+        seen = report.techniques.setdefault(how, [])
+        if tid not in seen:
+            seen.append(tid)
+        return target
+    return resolve
+
+
+def _note_unknown_references(report: VendorReport, rules: list[Rule], tactics: set[str],
+                             catalogue: list[DataSource]) -> None:
+    """Count tactic tags ATT&CK does not have, and data sources the vendor's catalogue does not have."""
+    known_sources = {ds.name for ds in catalogue}
+    for rule in rules:
+        for name in set(rule.tactics) | {t.tactic for t in rule.techniques if t.tactic}:
+            if name not in tactics:
+                report.unknown_tactics[name] = report.unknown_tactics.get(name, 0) + 1
+        if catalogue:  # only a vendor that catalogues its data sources can name an unknown one
+            for name in set(rule.telemetry.data_sources) - known_sources:
+                report.unknown_data_sources[name] = report.unknown_data_sources.get(name, 0) + 1
+
+
+def _stored_version(row: dict[str, Any], commit: str | None) -> tuple[str, str | None, int]:
+    """What `GraphWriter.existing_rules` returns for a rule written from `row`: equal means unchanged."""
+    return row["props"]["content_hash"], commit, row["props"]["row_format"]
+
+
 def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[str, tuple[str | None, str]],
                  tactics: set[str], *, full: bool, force: bool, loaded_at: str, show_progress: bool) -> VendorReport:
     if not root.is_dir():
@@ -113,27 +142,11 @@ def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[st
     writer.write_data_sources(sources)
     report.data_sources = len(sources)
 
-    def resolve(tid: str) -> str | None:
-        target, how = resolver.get(tid.strip().upper(), (None, "unknown"))
-        report.techniques.setdefault(how, [])
-        if tid not in report.techniques[how]:
-            report.techniques[how].append(tid)
-        return target
-
-    known_sources = {ds.name for ds in catalogue}
-    for rule in rules:
-        for name in set(rule.tactics) | {t.tactic for t in rule.techniques if t.tactic}:
-            if name not in tactics:
-                report.unknown_tactics[name] = report.unknown_tactics.get(name, 0) + 1
-        if catalogue:  # only a vendor that catalogues its data sources can name an unknown one
-            for name in set(rule.telemetry.data_sources) - known_sources:
-                report.unknown_data_sources[name] = report.unknown_data_sources.get(name, 0) + 1
+    _note_unknown_references(report, rules, tactics, catalogue)
     existing = writer.existing_rules(vendor)
+    resolve = _resolver(report, resolver)
     rows = [rule_row(rule, prov, resolve) for rule in rules]
-    def version(row: dict[str, Any]) -> tuple[str, str | None, int]:
-        return row["props"]["content_hash"], prov.commit, row["props"]["row_format"]
-
-    changed = [r for r in rows if force or existing.get(r["uid"]) != version(r)]
+    changed = [r for r in rows if force or existing.get(r["uid"]) != _stored_version(r, prov.commit)]
     with _progress(list(batched(changed, RULE_BATCH)), f"write {vendor}", show_progress) as bar:
         for batch in bar:
             writer.write_rule_batch(batch)
