@@ -8,12 +8,12 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
 from neo4j import Driver
@@ -26,7 +26,7 @@ from loader.base import VendorLoader
 from loader.elastic import ElasticLoader
 from loader.model import DataSource, Rule
 from loader.report import LoadReport, VendorReport
-from loader.rows import Provenance, data_source_row, rule_row, rule_uid
+from loader.rows import ROW_FORMAT, Provenance, data_source_row, rule_row, rule_uid
 from loader.sigma import SigmaLoader
 from loader.splunk import SplunkLoader
 from loader.writer import RULE_BATCH, GraphWriter, batched
@@ -94,33 +94,21 @@ def parse_corpus(loader: VendorLoader, report: VendorReport, *, show_progress: b
     return list(rules.values())
 
 
-def _resolver(report: VendorReport, table: dict[str, tuple[str | None, str]]) -> Callable[[str], str | None]:
-    """Technique id as tagged -> the active id it links to, noting on `report` how each tag resolved."""
-    def resolve(tid: str) -> str | None:
-        target, how = table.get(tid.strip().upper(), (None, "unknown"))
-        seen = report.techniques.setdefault(how, [])
-        if tid not in seen:
-            seen.append(tid)
-        return target
-    return resolve
-
-
-def _note_unknown_references(report: VendorReport, rules: list[Rule], tactics: set[str],
-                             catalogue: list[DataSource]) -> None:
-    """Count tactic tags ATT&CK does not have, and data sources the vendor's catalogue does not have."""
+def _check_references(report: VendorReport, rules: list[Rule], techniques: dict[str, tuple[str | None, str]],
+                      tactics: set[str], catalogue: list[DataSource]) -> None:
+    """Note on `report` how every technique tag resolves, and the tactic tags and data sources nobody knows."""
     known_sources = {ds.name for ds in catalogue}
     for rule in rules:
+        for tid in {t.technique_id for t in rule.techniques}:
+            seen = report.techniques.setdefault(techniques.get(tid.upper(), (None, "unknown"))[1], [])
+            if tid not in seen:
+                seen.append(tid)
         for name in set(rule.tactics) | {t.tactic for t in rule.techniques if t.tactic}:
             if name not in tactics:
                 report.unknown_tactics[name] = report.unknown_tactics.get(name, 0) + 1
         if catalogue:  # only a vendor that catalogues its data sources can name an unknown one
             for name in set(rule.telemetry.data_sources) - known_sources:
                 report.unknown_data_sources[name] = report.unknown_data_sources.get(name, 0) + 1
-
-
-def _stored_version(row: dict[str, Any], commit: str | None) -> tuple[str, str | None, int]:
-    """What `GraphWriter.existing_rules` returns for a rule written from `row`: equal means unchanged."""
-    return row["props"]["content_hash"], commit, row["props"]["row_format"]
 
 
 def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[str, tuple[str | None, str]],
@@ -142,15 +130,20 @@ def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[st
     writer.write_data_sources(sources)
     report.data_sources = len(sources)
 
-    _note_unknown_references(report, rules, tactics, catalogue)
+    _check_references(report, rules, resolver, tactics, catalogue)
     existing = writer.existing_rules(vendor)
-    resolve = _resolver(report, resolver)
-    rows = [rule_row(rule, prov, resolve) for rule in rules]
-    changed = [r for r in rows if force or existing.get(r["uid"]) != _stored_version(r, prov.commit)]
-    with _progress(list(batched(changed, RULE_BATCH)), f"write {vendor}", show_progress) as bar:
+    hashes = {rule.rule_id: rule.content_hash() for rule in rules}
+    changed = [rule for rule in rules if force or existing.get(rule_uid(vendor, rule.rule_id))
+               != (hashes[rule.rule_id], prov.commit, ROW_FORMAT)]  # what `existing_rules` holds for a rule
+
+    def resolve(tid: str) -> str | None:
+        return resolver.get(tid.upper(), (None, "unknown"))[0]
+
+    rows = [rule_row(rule, prov, resolve, hashes[rule.rule_id]) for rule in changed]
+    with _progress(list(batched(rows, RULE_BATCH)), f"write {vendor}", show_progress) as bar:
         for batch in bar:
             writer.write_rule_batch(batch)
-    report.written, report.unchanged = len(changed), len(rows) - len(changed)
+    report.written, report.unchanged = len(changed), len(rules) - len(changed)
     if full:
         gone = set(existing) - {rule_uid(vendor, r.rule_id) for r in rules}
         writer.delete_rules(gone)

@@ -84,10 +84,11 @@ def neo4j_value(value: Any) -> Any:
     return json.dumps(value, default=str, sort_keys=True)
 
 
-def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None]) -> dict[str, Any]:
+def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None], content_hash: str) -> dict[str, Any]:
     """The `Rule` node's properties plus what its relationships need.
 
-    `resolve` maps a technique id as tagged to the active technique it links to (None: not linked).
+    `resolve` maps a technique id as tagged to the active technique it links to (None: not linked);
+    `content_hash` is `rule.content_hash()`, which the caller has already computed to skip unchanged rules.
     """
     t = rule.telemetry
     props: dict[str, Any] = {
@@ -107,7 +108,7 @@ def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None])
         "logsource_product": t.product, "logsource_category": t.category, "logsource_service": t.service,
         "index_patterns": t.index_patterns, "integrations": t.integrations, "data_sources": t.data_sources,
         "datamodels": t.datamodels,
-        "repo": prov.repo, "commit": prov.commit, "content_hash": rule.content_hash(), "loaded_at": prov.loaded_at,
+        "repo": prov.repo, "commit": prov.commit, "content_hash": content_hash, "loaded_at": prov.loaded_at,
         "row_format": ROW_FORMAT,
     })
     props = {k: neo4j_value(v) for k, v in props.items() if v is not None}

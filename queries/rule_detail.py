@@ -50,7 +50,7 @@ WITH r, techniques, tactics, events, data_sources, correlates,
        negated: h.negated, exclusion: h.exclusion, modifiers: coalesce(h.modifiers, []), macro: h.macro,
        scope: h.scope, group: h.group,
        canonical: {field: f.name, operator: i.operator, value: i.value},
-       corpus_reach: COUNT { (i)<-[:HAS_PREDICATE]-(:Rule) }
+       corpus_reach: COUNT { MATCH (i)<-[:HAS_PREDICATE]-(other:Rule) RETURN DISTINCT other }
      } END) AS predicates
 RETURN r {.*} AS rule, techniques, tactics, events, data_sources, correlates, predicates
 """

@@ -229,3 +229,13 @@ def test_rule_written_in_an_older_format_is_rewritten(graph: Driver, corpus: dic
     assert [(v.vendor, v.written) for v in report.vendors] == [("sigma", 1), ("elastic", 0), ("splunk", 0)]
     assert graph.execute_query("MATCH (r:Rule {uid: $uid}) RETURN r.row_format AS f", uid=HIDDEN_PS
                                ).records[0]["f"] == ROW_FORMAT
+
+
+def test_corpus_reach_counts_rules_not_predicates(graph: Driver, corpus: dict[str, Path]) -> None:
+    path = corpus["sigma"] / "rules" / "windows" / "proc_creation_powershell_hidden.yml"
+    again = "    selection_again:\n        Image|endswith: '\\powershell.exe'\n"
+    text = path.read_text().replace("    filter_explorer:", again + "    filter_explorer:")
+    path.write_text(text.replace("condition: selection and not", "condition: selection and selection_again and not"))
+    load(graph, corpus)
+    image = [p for p in rule_detail(graph, HIDDEN_PS)["predicates"] if p["field"] == "Image"]
+    assert len(image) == 2 and {p["corpus_reach"] for p in image} == {1}  # one rule, tested twice
