@@ -35,8 +35,13 @@ def fixtures() -> Path:
 # Tests use their own server (ports 7688/7475, state in .detgraph/test-neo4j) so they never wipe the
 # graph a user loaded on 7687. It is started on demand and stopped at the end if this session started it.
 
-def test_settings(bolt_port: int = 7688, http_port: int = 7475, name: str = "test-neo4j") -> Settings:
-    """Settings for a throw-away local server of the test suite."""
+def test_settings(bolt_port: int | None = None, http_port: int | None = None, name: str = "test-neo4j") -> Settings:
+    """Settings for a throw-away local server of the test suite.
+
+    Ports default to 7688/7475, or $DETGRAPH_TEST_BOLT_PORT / $DETGRAPH_TEST_HTTP_PORT (two checkouts testing at once).
+    """
+    bolt_port = bolt_port or int(os.environ.get("DETGRAPH_TEST_BOLT_PORT", "7688"))
+    http_port = http_port or int(os.environ.get("DETGRAPH_TEST_HTTP_PORT", "7475"))
     env = {
         "DETGRAPH_STATE_DIR": str(REPO_ROOT / ".detgraph" / name),
         "DETGRAPH_BOLT_PORT": str(bolt_port),
