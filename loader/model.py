@@ -76,6 +76,7 @@ class Predicate:
     macro: str | None = None  # Splunk macro the predicate was expanded from
     scope: Scope = Scope.FILTER
     group: str | None = None  # Sigma selection name, EQL sequence step, SPL pipeline stage
+    relation: Operator | None = None  # FIELDREF: how the field compares with the other field (None: equal)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (enums as strings, tuples as lists)."""
@@ -83,6 +84,7 @@ class Predicate:
         d["operator"] = str(self.operator)
         d["scope"] = str(self.scope)
         d["modifiers"] = list(self.modifiers)
+        d["relation"] = str(self.relation) if self.relation is not None else None
         return d
 
     @classmethod
@@ -94,6 +96,7 @@ class Predicate:
                 "operator": Operator(d["operator"]),
                 "scope": Scope(d.get("scope", "filter")),
                 "modifiers": tuple(d.get("modifiers", ())),
+                "relation": Operator(d["relation"]) if d.get("relation") else None,
             }
         )
 
@@ -153,7 +156,6 @@ class Rule:
     predicates: list[Predicate] = field(default_factory=list)
     logic: dict[str, Any] | None = None  # tree: {"and"|"or": [...]}, {"not": x}, {"p": index}
     telemetry: Telemetry = field(default_factory=Telemetry)
-    events: list[EventRef] = field(default_factory=list)
     related_rules: list[str] = field(default_factory=list)  # rule ids a correlation rule correlates
     issues: list[str] = field(default_factory=list)  # why the parse is partial; empty = complete
     no_predicates_reason: str | None = None  # e.g. "machine_learning rule: no query by design"
@@ -205,7 +207,6 @@ class QueryResult:
     logic: dict[str, Any] | None = None
     issues: list[str] = field(default_factory=list)  # non-fatal: parts skipped, with reason
     sources: list[str] = field(default_factory=list)  # ES|QL FROM patterns, SPL data models
-    events: list[EventRef] = field(default_factory=list)
 
 
 @dataclass(slots=True)

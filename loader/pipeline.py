@@ -19,19 +19,23 @@ import click
 from neo4j import Driver
 
 from graph_schema.errors import ConfigError
+from graph_schema.event_catalog import EventCatalog
+from graph_schema.field_catalog import ecs_schema_path
 from graph_schema.schema import apply_schema
 from loader.attack import read_attack
 from loader.attack_graph import technique_resolver_from_graph, write_attack
 from loader.base import VendorLoader
 from loader.elastic import ElasticLoader
 from loader.model import DataSource, Rule
+from loader.normalize import Normalizer
+from loader.normalize.events import attack_log_source_events
 from loader.report import LoadReport, VendorReport
 from loader.rows import ROW_FORMAT, Provenance, data_source_row, rule_row, rule_uid
 from loader.sigma import SigmaLoader
 from loader.splunk import SplunkLoader
 from loader.writer import RULE_BATCH, GraphWriter, batched
 
-__all__ = ["LOADERS", "run_load", "parse_corpus", "provenance_of"]
+__all__ = ["LOADERS", "run_load", "parse_corpus", "provenance_of", "find_ecs", "write_catalogs"]
 
 LOADERS: dict[str, type[VendorLoader]] = {"sigma": SigmaLoader, "elastic": ElasticLoader, "splunk": SplunkLoader}
 
@@ -111,8 +115,9 @@ def _check_references(report: VendorReport, rules: list[Rule], techniques: dict[
                 report.unknown_data_sources[name] = report.unknown_data_sources.get(name, 0) + 1
 
 
-def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[str, tuple[str | None, str]],
-                 tactics: set[str], *, full: bool, force: bool, loaded_at: str, show_progress: bool) -> VendorReport:
+def _load_vendor(writer: GraphWriter, normalizer: Normalizer, vendor: str, root: Path,
+                 resolver: dict[str, tuple[str | None, str]], tactics: set[str], *, full: bool, force: bool,
+                 loaded_at: str, show_progress: bool) -> VendorReport:
     if not root.is_dir():
         raise ConfigError(f"{vendor} corpus not found at {root}: pass --{vendor} PATH to an upstream checkout")
     loader = LOADERS[vendor](root)
@@ -124,26 +129,33 @@ def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[st
                           f"is it a {vendor} checkout? nothing was written")
     t0 = time.perf_counter()
     report.failures.extend({"path": f.path, "rule_id": None, "reason": f.reason} for f in loader.support_failures())
-    report.failed = len(report.failures)
     catalogue = loader.data_sources()
-    sources = [data_source_row(ds) for ds in catalogue]
-    writer.write_data_sources(sources)
-    report.data_sources = len(sources)
+    normalizer.use_data_sources(catalogue)
+    writer.write_data_sources([data_source_row(ds, normalizer) for ds in catalogue])
+    report.data_sources = len(catalogue)
 
     _check_references(report, rules, resolver, tactics, catalogue)
     existing = writer.existing_rules(vendor)
     hashes = {rule.rule_id: rule.content_hash() for rule in rules}
-    changed = [rule for rule in rules if force or existing.get(rule_uid(vendor, rule.rule_id))
-               != (hashes[rule.rule_id], prov.commit, ROW_FORMAT)]  # what `existing_rules` holds for a rule
+    version = (prov.commit, ROW_FORMAT, normalizer.version)
+    changed = [rule for rule in rules  # what `existing_rules` holds for a rule
+               if force or existing.get(rule_uid(vendor, rule.rule_id)) != (hashes[rule.rule_id], *version)]
 
     def resolve(tid: str) -> str | None:
         return resolver.get(tid.upper(), (None, "unknown"))[0]
 
-    rows = [rule_row(rule, prov, resolve, hashes[rule.rule_id]) for rule in changed]
+    rows = [rule_row(rule, prov, resolve, hashes[rule.rule_id], normalizer) for rule in changed]
+    by_uid = {rule_uid(vendor, r.rule_id): r for r in changed}
+    refused = 0
     with _progress(list(batched(rows, RULE_BATCH)), f"write {vendor}", show_progress) as bar:
         for batch in bar:
-            writer.write_rule_batch(batch)
-    report.written, report.unchanged = len(changed), len(rules) - len(changed)
+            for row, reason in writer.write_rule_batch(batch):
+                rule = by_uid[row["uid"]]
+                report.failures.append({"path": rule.path, "rule_id": rule.rule_id,
+                                        "reason": f"not written: Neo4j refused it: {reason}"})
+                refused += 1
+    report.failed = len(report.failures)
+    report.written, report.unchanged = len(changed) - refused, len(rules) - len(changed)
     if full:
         gone = set(existing) - {rule_uid(vendor, r.rule_id) for r in rules}
         writer.delete_rules(gone)
@@ -153,17 +165,46 @@ def _load_vendor(writer: GraphWriter, vendor: str, root: Path, resolver: dict[st
     return report
 
 
+def find_ecs(ecs: Path | None, corpora: dict[str, Path]) -> Path:
+    """The ECS flat schema to load: `ecs` when given, else the one in the Elastic corpus."""
+    if ecs is not None:
+        return Path(ecs)
+    if "elastic" in corpora:
+        return ecs_schema_path(Path(corpora["elastic"]))
+    raise ConfigError("canonical fields need the ECS 9.5 schema: pass --ecs PATH (ecs_flat.json.gz) or --elastic "
+                      "PATH (an elastic/detection-rules checkout ships it)")
+
+
+def write_catalogs(writer: GraphWriter, catalog: EventCatalog) -> None:
+    """Write the telemetry event catalog and link ATT&CK's log sources to its events."""
+    providers = [{"name": p.id, "title": p.title, "platform": p.platform, "aliases": list(p.aliases),
+                  "attack": list(p.attack)} for p in catalog.providers.values()]
+    events = [{"key": e.key, "provider": e.provider, "code": e.code, "title": e.title, "layer": e.layer,
+               "aliases": list(e.aliases), "catalog_fields": list(e.fields),
+               "platform": catalog.providers[e.provider].platform} for e in catalog.events()]
+    writer.write_event_catalog(providers, [{k: v for k, v in e.items() if v is not None} for e in events])
+    links = [{"log_source": ls["key"], "event": ev.key} for ls in writer.log_sources()
+             for ev in attack_log_source_events(ls["name"] or "", ls["channel"], catalog)]
+    writer.link_log_sources(links)
+
+
 def run_load(driver: Driver, database: str | None, *, attack: Path | None = None, attack_version: str | None = None,
-             corpora: dict[str, Path] | None = None, full: bool = True, force: bool = False,
-             show_progress: bool = False) -> LoadReport:
+             corpora: dict[str, Path] | None = None, ecs: Path | None = None, full: bool = True,
+             force: bool = False, show_progress: bool = False) -> LoadReport:
     """Load ATT&CK (when given) and then each vendor corpus; returns the report (bad files never stop it).
 
     `attack_version` names the ATT&CK release when the bundle does not (a bundle without its
-    `x-mitre-collection` object carries no release number).
+    `x-mitre-collection` object carries no release number); `ecs` is the ECS flat schema (default: the
+    Elastic corpus's copy).
     """
     started = time.perf_counter()
     loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
     report = LoadReport(started_at=loaded_at)
+    corpora = dict(corpora or {})
+    for vendor in corpora:
+        if vendor not in LOADERS:
+            raise ConfigError(f"unknown vendor {vendor!r}: choose from {', '.join(LOADERS)}")
+    normalizer = Normalizer.load(find_ecs(ecs, corpora)) if corpora else None
     apply_schema(driver, database)
     writer = GraphWriter(driver, database)
     if attack is not None:
@@ -177,13 +218,15 @@ def run_load(driver: Driver, database: str | None, *, attack: Path | None = None
                          "strategies": len(catalog.strategies), "analytics": len(catalog.analytics),
                          "issues": list(catalog.issues), "written": written,
                          "seconds": time.perf_counter() - t0}
+    write_catalogs(writer, normalizer.events_catalog if normalizer else EventCatalog.load())
     resolver = technique_resolver_from_graph(driver, database)
     tactics = {r["s"] for r in writer.run("MATCH (t:Tactic) RETURN t.shortname AS s")}
-    for vendor, root in (corpora or {}).items():
-        if vendor not in LOADERS:
-            raise ConfigError(f"unknown vendor {vendor!r}: choose from {', '.join(LOADERS)}")
-        report.vendors.append(_load_vendor(writer, vendor, Path(root), resolver, tactics, full=full, force=force,
-                                           loaded_at=loaded_at, show_progress=show_progress))
+    for vendor, root in corpora.items():
+        assert normalizer is not None
+        report.vendors.append(_load_vendor(writer, normalizer, vendor, Path(root), resolver, tactics, full=full,
+                                           force=force, loaded_at=loaded_at, show_progress=show_progress))
     writer.sweep_orphans()
+    if force or any(v.written or v.removed for v in report.vendors):
+        writer.derive(LOADERS)
     report.seconds = time.perf_counter() - started
     return report

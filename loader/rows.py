@@ -1,23 +1,25 @@
 """Rule records -> the parameter rows the writer sends to Neo4j (pure functions, no database).
 
-Until the cross-vendor normalization lands, a vendor field is its own canonical field and an
-indicator is keyed by (vendor, vendor field, operator, value).
+Predicates go through the normalization layer (`loader.normalize`): an indicator is keyed by its
+canonical field, operator, value and qualifiers — no vendor — and the predicate as the vendor wrote it
+(field, operator, value, modifiers) stays on the rule->indicator relationship.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from loader.model import DataSource, EventRef, Predicate, Rule
+from loader.model import DataSource, Rule
+from loader.normalize import Normalizer
+from loader.normalize.fields import field_scope
 
-__all__ = ["ROW_FORMAT", "Provenance", "rule_uid", "indicator_key", "vendor_key", "field_scope", "vendor_field_key",
-           "event_key", "rule_row", "predicate_rows", "data_source_row", "neo4j_value"]
+__all__ = ["ROW_FORMAT", "Provenance", "rule_uid", "vendor_key", "rule_row", "predicate_rows", "data_source_row",
+           "neo4j_value"]
 
 
-ROW_FORMAT = 2
+ROW_FORMAT = 3
 """Bump when what the writer stores for a rule changes: rules written in another format are rewritten."""
 
 
@@ -40,34 +42,12 @@ def vendor_key(vendor: str, name: str) -> str:
     return f"{vendor}|{name}"
 
 
-def field_scope(rule: Rule) -> str | None:
-    """The logsource a rule's field names depend on, or None where a field name means one thing.
-
-    Sigma field names mean what the logsource says (`Image` is the process in `process_creation`, the
-    loading process in `image_load`; `Hashes` the process's or the module's), so a Sigma `VendorField`
-    is per logsource: its category, else service, else product. ECS (Elastic) and CIM data-model (Splunk)
-    names are global.
-    """
-    if rule.vendor != "sigma":
-        return None
-    t = rule.telemetry
-    return t.category or t.service or t.product
 
 
-def vendor_field_key(vendor: str, field: str, scope: str | None = None) -> str:
-    """The key of a `VendorField` node: `vendor|field`, or `vendor|logsource|field` for a scoped field."""
-    return f"{vendor}|{scope}|{field}" if scope else f"{vendor}|{field}"
 
 
-def indicator_key(vendor: str, p: Predicate) -> str:
-    """A fixed-size key for (vendor, field, operator, value) — values can be long regexes."""
-    raw = "\x1f".join((vendor, p.field or "", str(p.operator), p.value or ""))
-    return hashlib.sha1(raw.encode()).hexdigest()
 
 
-def event_key(e: EventRef) -> str:
-    """The key of an `Event` node."""
-    return f"{e.provider}|{e.event}"
 
 
 def neo4j_value(value: Any) -> Any:
@@ -84,7 +64,8 @@ def neo4j_value(value: Any) -> Any:
     return json.dumps(value, default=str, sort_keys=True)
 
 
-def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None], content_hash: str) -> dict[str, Any]:
+def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None], content_hash: str,
+             normalizer: Normalizer) -> dict[str, Any]:
     """The `Rule` node's properties plus what its relationships need.
 
     `resolve` maps a technique id as tagged to the active technique it links to (None: not linked);
@@ -94,6 +75,7 @@ def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None],
     props: dict[str, Any] = {
         f"x_{k}": neo4j_value(v) for k, v in rule.properties.items() if v not in (None, "", [])
     }
+    events = normalizer.events(rule)
     props.update({
         "uid": rule_uid(rule.vendor, rule.rule_id), "vendor": rule.vendor, "rule_id": rule.rule_id,
         "title": rule.title, "description": rule.description, "status": rule.status,
@@ -107,9 +89,9 @@ def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None],
         "related_rules": rule.related_rules, "predicate_count": len(rule.predicates),
         "logsource_product": t.product, "logsource_category": t.category, "logsource_service": t.service,
         "index_patterns": t.index_patterns, "integrations": t.integrations, "data_sources": t.data_sources,
-        "datamodels": t.datamodels,
+        "datamodels": t.datamodels, "event_keys": [e.key for e in events],
         "repo": prov.repo, "commit": prov.commit, "content_hash": content_hash, "loaded_at": prov.loaded_at,
-        "row_format": ROW_FORMAT,
+        "row_format": ROW_FORMAT, "normalization": normalizer.version,
     })
     props = {k: neo4j_value(v) for k, v in props.items() if v is not None}
     tactics_by_technique: dict[str, set[str]] = {}
@@ -127,41 +109,45 @@ def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None],
             if (target := resolve(k)) is not None
         ],
         "tactics": named_tactics,
-        "events": [{"key": event_key(e), "provider": e.provider, "event": e.event}
-                   for e in dict.fromkeys(rule.events)],
+        "events": [e.key for e in events],
         "data_sources": [vendor_key(rule.vendor, name) for name in dict.fromkeys(t.data_sources)],
-        "predicates": predicate_rows(rule),
+        "predicates": predicate_rows(rule, normalizer),
     }
 
 
-def predicate_rows(rule: Rule) -> list[dict[str, Any]]:
-    """One row per predicate: the indicator it points at and the relationship's own properties."""
+def predicate_rows(rule: Rule, normalizer: Normalizer) -> list[dict[str, Any]]:
+    """One row per predicate: the canonical indicator it points at and the predicate as the vendor wrote it."""
     rows = []
     scope = field_scope(rule)
-    for idx, p in enumerate(rule.predicates):
-        vendor_field = vendor_field_key(rule.vendor, p.field, scope) if p.field else None
+    for idx, (p, c) in enumerate(zip(rule.predicates, normalizer.canonical(rule), strict=True)):
         rows.append({
-            "key": indicator_key(rule.vendor, p),
-            "field": p.field,
-            "vendor_field": vendor_field,
+            "key": c.key,
+            "field": c.field,
+            "field_kind": c.field_kind,
+            "vendor_field": c.vendor_field,
             "field_scope": scope,
-            "operator": str(p.operator),
-            "value": p.value,
+            "operator": c.operator,
+            "value": c.value,
+            "qualifiers": list(c.qualifiers),
             "rel": {k: v for k, v in {
-                "idx": idx, "negated": p.negated, "exclusion": p.exclusion, "raw_value": p.raw_value,
+                "idx": idx, "negated": c.negated, "exclusion": p.exclusion, "raw_value": p.raw_value,
                 "modifiers": list(p.modifiers) or None, "macro": p.macro, "scope": str(p.scope), "group": p.group,
-                "field": p.field, "vendor_field": vendor_field,
+                "field": p.field, "vendor_field": c.vendor_field, "operator": str(p.operator), "value": p.value,
+                "relation": str(p.relation) if p.relation is not None else None,
             }.items() if v is not None},
         })
     return rows
 
 
-def data_source_row(ds: DataSource) -> dict[str, Any]:
-    """A `DataSource` node row (and its event, when it names one)."""
+def data_source_row(ds: DataSource, normalizer: Normalizer) -> dict[str, Any]:
+    """A `DataSource` node row, the catalog event it stands for and the canonical fields it lists."""
     props = {
         "key": vendor_key(ds.vendor, ds.name), "vendor": ds.vendor, "name": ds.name,
         "source_id": ds.source_id, "source": ds.source, "sourcetype": ds.sourcetype,
         "description": ds.description, "supported_tas": ds.supported_tas, "fields": ds.fields, "path": ds.path,
+        "event_name": ds.event.event if ds.event else None,
     }
-    event = {"key": event_key(ds.event), "provider": ds.event.provider, "event": ds.event.event} if ds.event else None
-    return {"key": props["key"], "props": {k: v for k, v in props.items() if v is not None}, "event": event}
+    event = normalizer.data_source_event(ds)
+    return {"key": props["key"], "props": {k: v for k, v in props.items() if v is not None},
+            "event": event.key if event else None,
+            "event_fields": normalizer.data_source_fields(ds) if event else []}

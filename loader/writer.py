@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from neo4j import Driver, ManagedTransaction
+from neo4j.exceptions import ClientError, DatabaseError
 
 __all__ = ["GraphWriter", "batched"]
 
@@ -33,7 +34,8 @@ EXISTING_INDICATORS = "UNWIND $keys AS k MATCH (i:Indicator {key: k}) RETURN k"
 
 MERGE_FIELDS = """
 UNWIND $rows AS f
-MERGE (field:Field {name: f.field})
+MERGE (field:Field {name: f.canonical})
+SET field.kind = f.kind
 MERGE (vf:VendorField {key: f.vendor_field})
   ON CREATE SET vf.vendor = f.vendor, vf.name = f.field, vf.logsource = f.field_scope
 MERGE (vf)-[:MAPS_TO]->(field)
@@ -41,7 +43,8 @@ MERGE (vf)-[:MAPS_TO]->(field)
 
 CREATE_INDICATORS = """
 UNWIND $rows AS p
-CREATE (i:Indicator {key: p.key, vendor: p.vendor, field: p.field, operator: p.operator, value: p.value})
+CREATE (i:Indicator {key: p.key, field: p.field, field_kind: p.field_kind, operator: p.operator, value: p.value,
+                     qualifiers: p.qualifiers})
 WITH i, p WHERE p.field IS NOT NULL
 MATCH (f:Field {name: p.field})
 CREATE (i)-[:ON_FIELD]->(f)
@@ -79,10 +82,7 @@ MERGE (rule)-[:TAGGED_TACTIC]->(ta)
 
 LINK_EVENTS = """
 UNWIND $rows AS e
-MATCH (rule:Rule {uid: e.uid})
-MERGE (ev:Event {key: e.key}) ON CREATE SET ev.provider = e.provider, ev.event = e.event
-MERGE (pr:Provider {name: e.provider})
-MERGE (ev)-[:FROM_PROVIDER]->(pr)
+MATCH (rule:Rule {uid: e.uid}), (ev:Event {key: e.key})
 MERGE (rule)-[:USES_EVENT]->(ev)
 """
 
@@ -95,12 +95,51 @@ MERGE (rule)-[:READS]->(ds)
 MERGE_DATA_SOURCES = """
 UNWIND $rows AS r
 MERGE (ds:DataSource {key: r.key})
-SET ds = r.props
-WITH ds, r WHERE r.event IS NOT NULL
-MERGE (ev:Event {key: r.event.key}) ON CREATE SET ev.provider = r.event.provider, ev.event = r.event.event
-MERGE (pr:Provider {name: r.event.provider})
-MERGE (ev)-[:FROM_PROVIDER]->(pr)
+SET ds = r.props, ds.canonical_fields = r.event_fields
+WITH ds, r
+OPTIONAL MATCH (ds)-[old:PROVIDES]->()
+DELETE old
+WITH DISTINCT ds, r WHERE r.event IS NOT NULL
+MATCH (ev:Event {key: r.event})
 MERGE (ds)-[:PROVIDES]->(ev)
+"""
+
+MERGE_EVENT_CATALOG = """
+UNWIND $providers AS p
+MERGE (pr:Provider {name: p.name})
+SET pr = p
+WITH collect(pr.name) AS names
+MATCH (stale:Provider) WHERE NOT stale.name IN names
+DETACH DELETE stale
+"""
+
+MERGE_EVENTS = """
+UNWIND $events AS e
+MATCH (pr:Provider {name: e.provider})
+MERGE (ev:Event {key: e.key})
+SET ev = e
+MERGE (ev)-[:FROM_PROVIDER]->(pr)
+WITH collect(ev.key) AS keys
+MATCH (stale:Event) WHERE NOT stale.key IN keys
+DETACH DELETE stale
+"""
+
+LINK_LOG_SOURCES = """
+MATCH (:LogSource)-[old:MAPS_TO_EVENT]->(:Event) DELETE old
+WITH count(*) AS cleared
+UNWIND $rows AS r
+MATCH (l:LogSource {key: r.log_source}), (ev:Event {key: r.event})
+MERGE (l)-[:MAPS_TO_EVENT]->(ev)
+"""
+
+LOG_SOURCES = "MATCH (l:LogSource) RETURN l.key AS key, l.name AS name, l.channel AS channel"
+
+EVENT_FIELDS = """
+MATCH (ev:Event)
+OPTIONAL MATCH (ds:DataSource)-[:PROVIDES]->(ev)
+WITH ev, reduce(acc = coalesce(ev.catalog_fields, []), fs IN collect(ds.canonical_fields) |
+                acc + [f IN fs WHERE NOT f IN acc]) AS fields
+SET ev.fields = fields
 """
 
 LINK_CORRELATIONS = """
@@ -112,7 +151,7 @@ MERGE (c)-[:CORRELATES]->(target)
 
 EXISTING_RULES = """
 MATCH (r:Rule {vendor: $vendor})
-RETURN r.uid AS uid, [r.content_hash, r.commit, r.row_format] AS version
+RETURN r.uid AS uid, [r.content_hash, r.commit, r.row_format, r.normalization] AS version
 """
 
 DELETE_RULES = """
@@ -125,11 +164,23 @@ SWEEP_ORPHANS = (
     "MATCH (i:Indicator)-[w:WRITTEN_AS]->(vf:VendorField) "
     "WHERE NOT EXISTS { (i)<-[h:HAS_PREDICATE]-() WHERE h.vendor_field = vf.key } DELETE w",
     "MATCH (i:Indicator) WHERE NOT (i)<-[:HAS_PREDICATE]-() DETACH DELETE i",
+    "MATCH (vf:VendorField)-[m:MAPS_TO]->(f:Field) "
+    "WHERE NOT EXISTS { (vf)<-[:WRITTEN_AS]-(:Indicator)-[:ON_FIELD]->(f) } DELETE m",
     "MATCH (vf:VendorField) WHERE NOT (vf)<-[:WRITTEN_AS]-() DETACH DELETE vf",
     "MATCH (f:Field) WHERE NOT (f)<-[:ON_FIELD]-() AND NOT (f)<-[:MAPS_TO]-() DETACH DELETE f",
-    "MATCH (e:Event) WHERE NOT (e)<-[:USES_EVENT]-() AND NOT (e)<-[:PROVIDES]-() DETACH DELETE e",
-    "MATCH (p:Provider) WHERE NOT (p)<-[:FROM_PROVIDER]-() DELETE p",
 )
+
+
+def reach_statement(vendors: Iterable[str]) -> str:
+    """Corpus reach of every indicator: distinct non-deprecated rules using it, overall and per vendor.
+
+    The per-vendor property names come from the vendor registry (identifiers), never from input.
+    """
+    per_vendor = "".join(f", i.reach_{v} = size([r IN rules WHERE r.vendor = '{v}'])" for v in vendors
+                         if v.isidentifier())
+    return ("MATCH (i:Indicator) OPTIONAL MATCH (i)<-[:HAS_PREDICATE]-(r:Rule) WHERE NOT r.deprecated "
+            "WITH i, collect(DISTINCT r) AS rules "
+            f"SET i.reach = size(rules){per_vendor}")
 
 
 def batched(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -142,21 +193,22 @@ def _slices(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
     """The batch, sliced per statement: parameters cross Bolt once per statement, so each gets only its part."""
     out: dict[str, list[Any]] = {k: [] for k in ("techniques", "tactics", "events", "sources")}
     indicators: dict[str, dict[str, Any]] = {}
-    fields: dict[str, dict[str, Any]] = {}
+    fields: dict[tuple[str, str], dict[str, Any]] = {}
     written_as: dict[tuple[str, str], dict[str, str]] = {}
     for r in rows:
         uid, vendor = r["uid"], r["props"]["vendor"]
         for p in r["predicates"]:
-            indicators.setdefault(p["key"], {"key": p["key"], "vendor": vendor, "field": p["field"],
-                                             "operator": p["operator"], "value": p["value"]})
+            indicators.setdefault(p["key"], {k: p[k] for k in ("key", "field", "field_kind", "operator", "value",
+                                                                "qualifiers")})
             vf = p["vendor_field"]
             if vf:
-                fields.setdefault(vf, {"vendor": vendor, "field": p["field"], "vendor_field": vf,
-                                       "field_scope": p["field_scope"]})
+                fields.setdefault((vf, p["field"]), {"vendor": vendor, "field": p["rel"]["field"], "vendor_field": vf,
+                                                     "field_scope": p["field_scope"], "canonical": p["field"],
+                                                     "kind": p["field_kind"]})
                 written_as.setdefault((p["key"], vf), {"key": p["key"], "vendor_field": vf})
         out["techniques"] += [{"uid": uid, **t} for t in r["techniques"]]
         out["tactics"] += [{"uid": uid, "shortname": t} for t in r["tactics"]]
-        out["events"] += [{"uid": uid, **e} for e in r["events"]]
+        out["events"] += [{"uid": uid, "key": k} for k in r["events"]]
         out["sources"] += [{"uid": uid, "key": k} for k in r["data_sources"]]
     out["rules"] = [{"uid": r["uid"], "props": r["props"]} for r in rows]
     out["uids"] = [r["uid"] for r in rows]
@@ -194,19 +246,49 @@ class GraphWriter:
         records, _, _ = self.driver.execute_query(query, params, database_=self.database)
         return [r.data() for r in records]
 
-    def existing_rules(self, vendor: str) -> dict[str, tuple[str | None, str | None, int | None]]:
-        """uid -> (content hash, commit, row format) of the vendor's rules already in the graph."""
+    def existing_rules(self, vendor: str) -> dict[str, tuple[Any, ...]]:
+        """uid -> (content hash, commit, row format, normalization version) of the vendor's rules in the graph."""
         return {r["uid"]: tuple(r["version"]) for r in self.run(EXISTING_RULES, vendor=vendor)}
 
-    def write_rule_batch(self, rows: list[dict[str, Any]]) -> None:
-        """Replace a batch of rules (node properties and every outgoing link) in one transaction."""
-        with self.driver.session(database=self.database) as session:
-            session.execute_write(_write_batch, rows)
+    def write_rule_batch(self, rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+        """Replace a batch of rules (node properties and every outgoing link) in one transaction.
+
+        When Neo4j refuses the batch for its content (a value it cannot index, say), the batch is split
+        and retried so that its other rules still land; returns the rows refused alone, with the reason.
+        """
+        try:
+            with self.driver.session(database=self.database) as session:
+                session.execute_write(_write_batch, rows)
+            return []
+        except (ClientError, DatabaseError) as exc:
+            if len(rows) == 1:
+                return [(rows[0], " ".join((exc.message or str(exc)).split())[:300])]
+        half = len(rows) // 2
+        return self.write_rule_batch(rows[:half]) + self.write_rule_batch(rows[half:])
 
     def write_data_sources(self, rows: list[dict[str, Any]]) -> None:
-        """Merge a vendor's catalogued data sources (and the events they name)."""
+        """Merge a vendor's catalogued data sources and link each to the catalog event it stands for."""
         for batch in batched(rows, 500):
             self.run(MERGE_DATA_SOURCES, rows=batch)
+
+    def write_event_catalog(self, providers: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
+        """Merge the telemetry event catalog (providers, events) and drop what the catalog no longer has."""
+        with self.driver.session(database=self.database) as session:
+            session.execute_write(lambda tx: (tx.run(MERGE_EVENT_CATALOG, providers=providers).consume(),
+                                              tx.run(MERGE_EVENTS, events=events).consume()))
+
+    def log_sources(self) -> list[dict[str, Any]]:
+        """Every ATT&CK log source (key, name, channel)."""
+        return self.run(LOG_SOURCES)
+
+    def link_log_sources(self, rows: list[dict[str, str]]) -> None:
+        """Replace the ATT&CK log source -> catalog event links."""
+        self.run(LINK_LOG_SOURCES, rows=rows)
+
+    def derive(self, vendors: Iterable[str]) -> None:
+        """Recompute what is stored for cheap reading: indicator corpus reach, the fields each event carries."""
+        self.run(reach_statement(vendors))
+        self.run(EVENT_FIELDS)
 
     def link_correlations(self, vendor: str) -> None:
         """Link correlation rules to the rules they name (by rule id or by `name`)."""
@@ -218,6 +300,6 @@ class GraphWriter:
             self.run(DELETE_RULES, uids=batch)
 
     def sweep_orphans(self) -> None:
-        """Delete indicators, fields, events and providers no rule uses any more."""
+        """Delete indicators, vendor fields and fields no rule uses any more (catalog events stay)."""
         for query in SWEEP_ORPHANS:
             self.run(query)

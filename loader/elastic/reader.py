@@ -206,7 +206,7 @@ def _add_threat_side(rule: dict[str, Any], result: QueryResult, issues: _Issues)
 
 
 def _add_logic(out: Rule, rule: dict[str, Any], issues: _Issues) -> None:
-    """Predicates, logic, events and FROM sources of the rule's query (or why it has none)."""
+    """Predicates, logic and FROM sources of the rule's query (or why it has none)."""
     query = rule.get("query")
     if rule.get("type") == "machine_learning" and not query:
         out.no_predicates_reason = ML_REASON
@@ -218,7 +218,7 @@ def _add_logic(out: Rule, rule: dict[str, Any], issues: _Issues) -> None:
     result = _main_query(rule.get("language"), query, extras, issues)
     if rule.get("type") == "threat_match":
         _add_threat_side(rule, result, issues)
-    out.predicates, out.logic, out.events = result.predicates, result.logic, result.events
+    out.predicates, out.logic = result.predicates, result.logic
     issues.extend(result.issues)
     out.telemetry.index_patterns += [s for s in result.sources if s not in out.telemetry.index_patterns]
     if not out.predicates and not issues:

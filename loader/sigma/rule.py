@@ -1,4 +1,4 @@
-"""A Sigma detection rule (raw YAML dict) -> `Rule`: metadata, logsource telemetry, predicates, events."""
+"""A Sigma detection rule (raw YAML dict) -> `Rule`: metadata, logsource telemetry, predicates."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -9,12 +9,12 @@ from sigma.rule import SigmaLogSource, SigmaRule
 
 from graph_schema.errors import QuerySyntaxError
 from loader.logic import Expr, Or, flatten
-from loader.model import EventRef, Operator, Predicate, Rule, Telemetry
+from loader.model import Predicate, Rule, Telemetry
 from loader.sigma.condition import parse_condition
 from loader.sigma.detection import combine, selection_expr
 from loader.sigma.metadata import base_rule, text, validation_issues
 
-__all__ = ["detection_rule", "detection_logic", "rule_events"]
+__all__ = ["detection_rule", "detection_logic"]
 
 _NOT_DETECTIONS = frozenset({"condition", "timeframe"})
 
@@ -40,7 +40,6 @@ def detection_rule(data: dict[str, Any], path: str, rule_id: str) -> Rule:
                 rule.properties[key] = detection[key]
     else:
         rule.issues.append("no detection mapping")
-    rule.events = rule_events(rule.telemetry.service, rule.predicates)
     return rule
 
 
@@ -69,16 +68,6 @@ def detection_logic(
     return flatten(expr)
 
 
-def rule_events(service: str | None, predicates: Iterable[Predicate]) -> list[EventRef]:
-    """`EventRef(service, id)` for every positive `EventID eq` predicate, when the logsource names a service."""
-    if not service:
-        return []
-    ids = dict.fromkeys(
-        p.value
-        for p in predicates
-        if p.field == "EventID" and p.operator is Operator.EQ and not p.negated and p.value is not None
-    )
-    return [EventRef(service, event) for event in ids]
 
 
 def _unlinked(exprs: Iterable[Expr | None]) -> tuple[list[Predicate], None]:

@@ -35,7 +35,7 @@ class SplunkLoader(VendorLoader):
 
     def parse_file(self, path: Path) -> ParsedFile:
         """The detection in `path` (never raises for bad content)."""
-        return parse_detection(Path(path), self.root, self.macros, self.catalog)
+        return parse_detection(Path(path), self.root, self.macros)
 
     def support_failures(self) -> list[LoadFailure]:
         """Macro and data-source files that could not be read."""

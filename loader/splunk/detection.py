@@ -8,10 +8,9 @@ from typing import Any
 import yaml
 
 from loader.base import relative_path
-from loader.model import EventRef, LoadFailure, ParsedFile, Rule, TechniqueRef
-from loader.splunk.datasources import DataSourceCatalog
+from loader.model import LoadFailure, ParsedFile, Rule, TechniqueRef
 from loader.splunk.macros import MacroLibrary
-from loader.splunk.spl import event_codes, parse_spl
+from loader.splunk.spl import parse_spl
 
 __all__ = ["parse_detection"]
 
@@ -49,7 +48,7 @@ def _load(path: Path) -> dict[str, Any] | str:
     return data if isinstance(data, dict) else "not a detection (the YAML is no mapping)"
 
 
-def parse_detection(path: Path, root: Path, macros: MacroLibrary, catalog: DataSourceCatalog) -> ParsedFile:
+def parse_detection(path: Path, root: Path, macros: MacroLibrary) -> ParsedFile:
     """The rule in one detection file; a `LoadFailure` when the file holds no usable detection."""
     rel = relative_path(path, root)
     data = _load(path)
@@ -94,26 +93,20 @@ def parse_detection(path: Path, root: Path, macros: MacroLibrary, catalog: DataS
         properties=properties,
     )
     rule.telemetry.data_sources = _strings(data.get("data_source") or data.get("data_sources"))
-    _add_query(rule, macros, catalog)
+    _add_query(rule, macros)
     return ParsedFile(rules=[rule])
 
 
-def _add_query(rule: Rule, macros: MacroLibrary, catalog: DataSourceCatalog) -> None:
-    """Predicates, logic, data models and events from the rule's SPL and its named data sources."""
-    named = [ds for name in rule.telemetry.data_sources for ds in catalog.named(name)]
-    events = [ds.event for ds in named if ds.event is not None]
+def _add_query(rule: Rule, macros: MacroLibrary) -> None:
+    """Predicates, logic and data models from the rule's SPL."""
     if not rule.query or not rule.query.strip():
         rule.no_predicates_reason = "detection has no search"
-        rule.events = list(dict.fromkeys(events))
         return
     result = parse_spl(rule.query, macros)
     rule.predicates = result.predicates
     rule.logic = result.logic
     rule.issues.extend(result.issues)
     rule.telemetry.datamodels = result.sources
-    codes = event_codes(result.predicates)
-    generic = [EventRef(ds.source, code) for ds in named if ds.event is None and ds.source for code in codes]
-    rule.events = list(dict.fromkeys([*events, *result.events, *generic]))
     if not rule.predicates:
         rule.no_predicates_reason = (
             f"SPL not parsed: {result.issues[0]}" if result.issues else "SPL has no filter (no field or term test)"

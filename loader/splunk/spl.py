@@ -1,4 +1,4 @@
-"""SPL (the subset ESCU detections use) -> predicates, logic, data models and events.
+"""SPL (the subset ESCU detections use) -> predicates, logic and data models.
 
 The search is macro-expanded, split into pipeline stages and walked left to right (`commands.py` says what
 each command does). Filtering stages become expression trees; the others only change what later filters
@@ -15,16 +15,15 @@ from typing import Any
 
 from graph_schema.errors import QuerySyntaxError
 from loader.logic import And, Expr, Leaf, conjuncts, flatten
-from loader.model import EventRef, Operator, Predicate, QueryResult, Scope
+from loader.model import Operator, Predicate, QueryResult, Scope
 from loader.splunk.commands import HANDLERS, PASSIVE, inputlookup_columns, leaves
 from loader.splunk.expr import Test
 from loader.splunk.fields import FieldState
 from loader.splunk.macros import Expansion, MacroLibrary, strip_comments
 from loader.splunk.pipeline import split_pipeline
 
-__all__ = ["parse_spl", "event_codes", "Pipeline", "StageContext", "EVENT_CODE_FIELDS"]
+__all__ = ["parse_spl", "Pipeline", "StageContext"]
 
-EVENT_CODE_FIELDS = frozenset({"EventCode", "EventID"})
 TIME_MODIFIERS = frozenset({"earliest", "latest", "_index_earliest", "_index_latest", "starttime", "endtime"})
 _SYMBOLS = {Operator.EQ: "=", Operator.WILDCARD: "=", Operator.EXISTS: "=", Operator.GT: ">",
             Operator.GTE: ">=", Operator.LT: "<", Operator.LTE: "<="}
@@ -156,24 +155,10 @@ def _join(key: str, trees: list[dict[str, Any]]) -> dict[str, Any] | None:
     return trees[0] if len(trees) == 1 else ({key: trees} if trees else None)
 
 
-def event_codes(predicates: list[Predicate]) -> list[str]:
-    """The event codes a search asks for: the values of its positive `EventCode=N` / `EventID=N` tests."""
-    return [p.value for p in predicates if p.field in EVENT_CODE_FIELDS and p.operator is Operator.EQ
-            and p.value and not p.negated and p.scope is Scope.FILTER]
-
-
-def _events(predicates: list[Predicate]) -> list[EventRef]:
-    """`EventCode=N` with the query's `source=` (else `sourcetype=`) values: the events it reads."""
-    positive = [p for p in predicates if not p.negated and p.scope is Scope.FILTER and p.value]
-    codes = event_codes(predicates)
-    providers = [p.value for p in positive if p.field == "source"] or [
-        p.value for p in positive if p.field == "sourcetype"
-    ]
-    return list(dict.fromkeys(EventRef(provider, code) for provider in providers for code in codes))
 
 
 def parse_spl(query: str, macros: MacroLibrary) -> QueryResult:
-    """Predicates, logic tree, data models (`sources`), events and issues of one SPL search."""
+    """Predicates, logic tree, data models (`sources`) and issues of one SPL search."""
     walker = _Walker(macros.expand(strip_comments(query)))
     logic = walker.tree(walker.run(walker.expansion.text, 0, ""))
-    return QueryResult(walker.predicates, logic, walker.issues, walker.datamodels, _events(walker.predicates))
+    return QueryResult(walker.predicates, logic, walker.issues, walker.datamodels)
