@@ -14,6 +14,8 @@ __all__ = [
     "DatabaseUnavailable",
     "ServerError",
     "NotFound",
+    "InvalidParameter",
+    "CatalogError",
 ]
 
 
@@ -86,3 +88,13 @@ class NotFound(DetgraphError):
 
     exit_code = 1
     http_status = 404
+
+
+class InvalidParameter(ConfigError):
+    """A query parameter (from the CLI or a request) that is missing, of the wrong type or out of range."""
+
+
+class CatalogError(DetgraphError):
+    """A saved query file of `queries/` that is malformed (the message names the file)."""
+
+    exit_code = 2

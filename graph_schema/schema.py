@@ -4,6 +4,7 @@ docs/graph-model.md describes the same model for people; tests/test_schema.py ch
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from neo4j import Driver
@@ -11,7 +12,7 @@ from neo4j import Driver
 __all__ = ["SCHEMA_VERSION", "NodeLabel", "NODE_LABELS", "RELATIONSHIPS", "FULLTEXT_INDEX", "apply_schema",
            "schema_version"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 FULLTEXT_INDEX = "rule_text"
 
 
@@ -33,12 +34,13 @@ NODE_LABELS: tuple[NodeLabel, ...] = (
     NodeLabel("DataComponent", "id", ("name",), "ATT&CK data component (DC0032)"),
     NodeLabel("LogSource", "key", ("name",), "ATT&CK log source reference: name + channel"),
     NodeLabel("Vendor", "name", (), "sigma, elastic, splunk"),
-    NodeLabel("Rule", "uid", ("vendor", "rule_id", "title", "deprecated"), "a detection rule; uid = vendor:rule_id"),
-    NodeLabel("Field", "name", (), "canonical field"),
+    NodeLabel("Rule", "uid", ("vendor", "rule_id", "deprecated"), "a detection rule; uid = vendor:rule_id"),
+    NodeLabel("Field", "name", ("kind",), "canonical field: ECS 9.5, a documented extension, or an unmapped one"),
     NodeLabel("VendorField", "key", ("name",), "a field as a vendor writes it; key = vendor|name"),
-    NodeLabel("Indicator", "key", ("field", "operator", "value"), "field + operator + value; key = hash"),
-    NodeLabel("Event", "key", ("event",), "a telemetry event; key = provider|event"),
-    NodeLabel("Provider", "name", (), "a telemetry provider"),
+    NodeLabel("Indicator", "key", ("field", "operator", "reach"),
+              "canonical field + operator + value + qualifiers, no vendor; key = hash"),
+    NodeLabel("Event", "key", ("code",), "a telemetry event of the catalog; key = provider:code"),
+    NodeLabel("Provider", "name", (), "a telemetry provider of the catalog (Sysmon, ESF, CloudTrail...)"),
     NodeLabel("DataSource", "key", ("name",), "a vendor-catalogued telemetry source (Splunk data_sources)"),
     NodeLabel("Meta", "key", (), "schema version, ATT&CK version, corpus provenance"),
 )
@@ -65,6 +67,7 @@ RELATIONSHIPS: tuple[tuple[str, str, str, str], ...] = (
     ("READS", "Rule", "DataSource", "a data source the rule names"),
     ("PROVIDES", "DataSource", "Event", "the event a data source carries"),
     ("CORRELATES", "Rule", "Rule", "correlation rule to the rules it correlates"),
+    ("MAPS_TO_EVENT", "LogSource", "Event", "ATT&CK log source to the catalog events it stands for"),
 )
 
 
@@ -85,10 +88,20 @@ def _statements() -> list[str]:
     return stmts
 
 
+_NAME = re.compile(r"CREATE (?:FULLTEXT )?(?:INDEX|CONSTRAINT) (\w+) IF NOT EXISTS")
+
+
 def apply_schema(driver: Driver, database: str | None = None) -> list[str]:
-    """Create every constraint and index (idempotent) and record the schema version; returns the DDL run."""
+    """Create every constraint and index (idempotent), drop the ones an older schema declared, and record the
+    schema version; returns the DDL run."""
     stmts = _statements()
+    declared = {m.group(1) for stmt in stmts if (m := _NAME.match(stmt))}
     with driver.session(database=database) as session:
+        for kind in ("CONSTRAINT", "INDEX"):  # ours are all named; Neo4j's token lookup indexes are not dropped
+            rows = session.run(f"SHOW {kind}ES YIELD name, type" if kind == "INDEX" else "SHOW CONSTRAINTS YIELD name")
+            stale = [r["name"] for r in rows if r["name"] not in declared and r.get("type") != "LOOKUP"]
+            for name in stale:
+                session.run(f"DROP {kind} {name} IF EXISTS").consume()  # names read from the database itself
         for stmt in stmts:  # DDL cannot share a transaction with writes; the names are ours, not user input
             session.run(stmt).consume()
         session.run("CALL db.awaitIndexes(300)").consume()

@@ -12,7 +12,7 @@ __all__ = ["Settings", "DEV_PASSWORD", "load_settings"]
 
 DEV_PASSWORD = "detgraph-dev"  # local development default only; set NEO4J_PASSWORD anywhere else
 CONFIG_FILE = "detgraph.toml"
-CORPUS_KEYS = ("attack", "sigma", "elastic", "splunk")
+CORPUS_KEYS = ("attack", "sigma", "elastic", "splunk", "ecs")
 
 
 @dataclass(slots=True)

@@ -13,6 +13,7 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from loader.attack.model import AttackCatalog
+from queries.catalog import get_query, run
 
 __all__ = ["write_attack", "technique_resolver_from_graph"]
 
@@ -103,18 +104,10 @@ def write_attack(driver: Driver, catalog: AttackCatalog, database: str | None = 
     return True
 
 
-RESOLVE = """
-MATCH (t:Technique)
-OPTIONAL MATCH (t)-[:REVOKED_BY*1..5]->(r:Technique) WHERE NOT r.revoked AND NOT r.deprecated
-RETURN t.id AS id, t.revoked AS revoked, t.deprecated AS deprecated, collect(r.id)[0] AS replacement
-"""
-
-
 def technique_resolver_from_graph(driver: Driver, database: str | None = None) -> dict[str, tuple[str | None, str]]:
     """id -> (active id it resolves to, how) for every technique in the graph (`how` as `AttackCatalog.resolve`)."""
-    records, _, _ = driver.execute_query(RESOLVE, database_=database)
     table: dict[str, tuple[str | None, str]] = {}
-    for r in records:
+    for r in run(driver, get_query("technique_resolution"), database=database).rows:
         if not r["revoked"] and not r["deprecated"]:
             table[r["id"]] = (r["id"], "active")
         elif r["revoked"]:

@@ -9,6 +9,7 @@ import pytest
 from neo4j import Driver
 
 from graph_schema.db import connect
+from graph_schema.field_catalog import ecs_schema_path
 from graph_schema.schema import apply_schema
 from graph_schema.server import LocalServer
 from graph_schema.settings import Settings, load_settings
@@ -17,12 +18,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
+CORPORA = Path(os.environ.get("DETGRAPH_CORPORA", REPO_ROOT.parent / "shared" / "corpora"))
+ECS = ecs_schema_path(CORPORA / "elastic")
+"""The ECS 9.5 flat schema in the real Elastic corpus: every load needs it for the canonical fields."""
+
+
 @pytest.fixture(scope="session")
 def corpora() -> Path:
     """`../shared/corpora` (or $DETGRAPH_CORPORA); a missing corpus fails the test, never skips it."""
-    root = Path(os.environ.get("DETGRAPH_CORPORA", REPO_ROOT.parent / "shared" / "corpora"))
-    assert root.is_dir(), f"corpora not found at {root}: set DETGRAPH_CORPORA"
-    return root
+    assert CORPORA.is_dir(), f"corpora not found at {CORPORA}: set DETGRAPH_CORPORA"
+    return CORPORA
 
 
 @pytest.fixture(scope="session")

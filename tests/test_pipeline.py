@@ -18,7 +18,7 @@ from graph_schema.schema import NODE_LABELS, RELATIONSHIPS
 from loader.pipeline import run_load
 from loader.rows import ROW_FORMAT
 from queries.rule_detail import rule_detail
-from tests.conftest import FIXTURES
+from tests.conftest import ECS, FIXTURES
 
 pytestmark = pytest.mark.neo4j
 
@@ -44,7 +44,7 @@ def counts(drv: Driver) -> tuple[dict[str, int], dict[str, int]]:
 
 
 def load(drv: Driver, corpus: dict[str, Path], **kw):  # type: ignore[no-untyped-def]
-    return run_load(drv, None, attack=BUNDLE, corpora=corpus, **kw)
+    return run_load(drv, None, attack=BUNDLE, corpora=corpus, ecs=ECS, **kw)
 
 
 def test_load_creates_every_node_and_relationship_type(graph: Driver, corpus: dict[str, Path]) -> None:
@@ -86,8 +86,8 @@ def test_exclusions_and_correlation_in_graph(graph: Driver, corpus: dict[str, Pa
     rows = graph.execute_query(
         "MATCH (:Rule {uid: $uid})-[h:HAS_PREDICATE]->(i:Indicator) RETURN i.field AS f, h.exclusion AS ex, "
         "h.negated AS neg ORDER BY h.idx", uid=HIDDEN_PS).records
-    assert ("ParentImage", True, True) in [(r["f"], r["ex"], r["neg"]) for r in rows]
-    assert ("Image", False, False) in [(r["f"], r["ex"], r["neg"]) for r in rows]
+    assert ("process.parent.name", True, True) in [(r["f"], r["ex"], r["neg"]) for r in rows]  # ParentImage
+    assert ("process.name", False, False) in [(r["f"], r["ex"], r["neg"]) for r in rows]  # Image|endswith
     corr = graph.execute_query("MATCH (c:Rule)-[:CORRELATES]->(t:Rule) RETURN t.uid AS uid").records
     assert [r["uid"] for r in corr] == [HIDDEN_PS]
 
@@ -99,11 +99,13 @@ def test_changed_rule_is_replaced(graph: Driver, corpus: dict[str, Path]) -> Non
     report = load(graph, corpus)
     assert next(v for v in report.vendors if v.vendor == "sigma").written == 1
     values = {r["v"] for r in graph.execute_query(
-        "MATCH (:Rule {uid: $uid})-[:HAS_PREDICATE]->(i:Indicator {field: 'ParentImage'}) RETURN i.value AS v",
+        "MATCH (:Rule {uid: $uid})-[:HAS_PREDICATE]->(i:Indicator {field: 'process.parent.name'}) RETURN i.value AS v",
         uid=HIDDEN_PS).records}
-    assert values == {"\\svchost.exe"}
-    orphan = graph.execute_query("MATCH (i:Indicator {value: '\\\\explorer.exe'}) RETURN count(i) AS n").records
-    assert orphan[0]["n"] == 0
+    assert values == {"svchost.exe"}
+    explorer = graph.execute_query(  # the Splunk fixture still excludes explorer.exe: only its rule keeps it
+        "MATCH (i:Indicator {field: 'process.parent.name', value: 'explorer.exe'})<-[:HAS_PREDICATE]-(r:Rule) "
+        "RETURN collect(r.vendor) AS vendors").records
+    assert explorer[0]["vendors"] == ["splunk"]
 
 
 def test_disappeared_rule_is_removed_on_full_reload(graph: Driver, corpus: dict[str, Path]) -> None:
@@ -134,8 +136,10 @@ def test_rule_detail_shape(graph: Driver, corpus: dict[str, Path]) -> None:
     assert detail["techniques"][0]["id"] == "T1059.001" and detail["techniques"][0]["tagged_as"] == ["T1086"]
     assert detail["provenance"]["content_hash"] and detail["logic"] is not None
     pred = next(p for p in detail["predicates"] if p["field"] == "Image")
-    assert pred["operator"] == "endswith" and pred["value"] == "\\powershell.exe" and pred["corpus_reach"] == 1
-    assert pred["canonical"] == {"field": "Image", "operator": "endswith", "value": "\\powershell.exe"}
+    assert pred["operator"] == "endswith" and pred["value"] == "\\powershell.exe"
+    assert pred["canonical"] == {"key": pred["canonical"]["key"], "field": "process.name", "field_kind": "ecs",
+                                 "operator": "eq", "value": "powershell.exe", "qualifiers": []}
+    assert pred["corpus_reach"] == 2 and pred["reach_by_vendor"] == {"sigma": 1, "elastic": 0, "splunk": 1}
     splunk = rule_detail(graph, "0d6a6f2e-1f1c-4a7b-9a43-6f7d7a9b0201")
     assert any(p["macro"] == "process_powershell" for p in splunk["predicates"])
     assert splunk["events"] and splunk["data_sources"] == ["Sysmon EventID 1"]
@@ -145,7 +149,8 @@ def test_cli_load_then_rule_show_json(neo4j_settings, graph: Driver, corpus: dic
     env = {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password,
            "DETGRAPH_STATE_DIR": str(tmp_path / "state")}
     runner = CliRunner()
-    res = runner.invoke(cli, ["load", "--attack", str(BUNDLE), "--sigma", str(corpus["sigma"]), "--quiet"], env=env)
+    res = runner.invoke(cli, ["load", "--attack", str(BUNDLE), "--sigma", str(corpus["sigma"]), "--ecs", str(ECS),
+                                "--quiet"], env=env)
     assert res.exit_code == 0, res.output
     assert "sigma" in res.output and (tmp_path / "state" / "load-report.json").is_file()
     saved = json.loads((tmp_path / "state" / "load-report.json").read_text())
@@ -192,12 +197,12 @@ def test_wrong_corpus_path_is_one_line_error_and_graph_untouched(graph: Driver, 
     load(graph, corpus)
     before = counts(graph)
     with pytest.raises(ConfigError, match="no sigma rules found under .*nothing was written"):
-        run_load(graph, None, corpora={"sigma": corpus["elastic"]})  # an Elastic checkout given as Sigma
+        run_load(graph, None, corpora={"sigma": corpus["elastic"]}, ecs=ECS)  # an Elastic checkout given as Sigma
     assert counts(graph) == before
 
 
 def test_support_file_failures_are_reported(graph: Driver) -> None:
-    report = run_load(graph, None, corpora={"splunk": FIXTURES / "splunk"})
+    report = run_load(graph, None, corpora={"splunk": FIXTURES / "splunk"}, ecs=ECS)
     paths = {f["path"] for f in report.vendors[0].failures}
     assert {"macros/broken_macro.yml", "data_sources/broken.yml"} <= paths
 
@@ -207,10 +212,9 @@ def test_sigma_vendor_fields_are_per_logsource(graph: Driver, corpus: dict[str, 
     query = ("MATCH (vf:VendorField {vendor: 'sigma', name: 'CommandLine'})-[:MAPS_TO]->(f:Field) "
              "RETURN vf.key AS key, vf.logsource AS logsource, f.name AS field ORDER BY key")
     rows = [r.data() for r in graph.execute_query(query).records]
-    assert rows == [
-        {"key": "sigma|process_creation|CommandLine", "logsource": "process_creation", "field": "CommandLine"},
-        {"key": "sigma|security|CommandLine", "logsource": "security", "field": "CommandLine"},
-    ]
+    assert [(r["key"], r["logsource"]) for r in rows] == [
+        ("sigma|process_creation|CommandLine", "process_creation"), ("sigma|security|CommandLine", "security")]
+    assert rows[0]["field"] == "process.command_line"
     # a rule moving to another logsource leaves no stale vendor field behind
     path = corpus["sigma"] / "rules" / "windows" / "security_kubectl.yml"
     path.write_text(path.read_text().replace("service: security", "category: process_creation"))
@@ -238,4 +242,5 @@ def test_corpus_reach_counts_rules_not_predicates(graph: Driver, corpus: dict[st
     path.write_text(text.replace("condition: selection and not", "condition: selection and selection_again and not"))
     load(graph, corpus)
     image = [p for p in rule_detail(graph, HIDDEN_PS)["predicates"] if p["field"] == "Image"]
-    assert len(image) == 2 and {p["corpus_reach"] for p in image} == {1}  # one rule, tested twice
+    assert len(image) == 2 and {p["corpus_reach"] for p in image} == {2}  # this rule twice + the Splunk fixture
+    assert {p["reach_by_vendor"]["sigma"] for p in image} == {1}

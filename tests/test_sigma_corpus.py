@@ -72,11 +72,3 @@ def test_sigma_corpus_techniques_well_formed(rules: list[Rule]) -> None:
     ids = [t.technique_id for r in rules for t in r.techniques]
     assert len(ids) > 4000 and all(re.fullmatch(r"T\d{4}(\.\d{3})?", i) for i in ids)
     assert all(t.tactic in r.tactics for r in rules for t in r.techniques if t.tactic)
-
-
-def test_sigma_corpus_events_only_from_service_event_ids(rules: list[Rule]) -> None:
-    with_events = [r for r in rules if r.events]
-    assert len(with_events) > 200
-    for rule in with_events:
-        assert {e.provider for e in rule.events} == {rule.telemetry.service}
-        assert {e.event for e in rule.events} <= {p.value for p in rule.predicates if p.field == "EventID"}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from loader.model import EventRef, Operator, ParsedFile, Rule, Scope, TechniqueRef
+from loader.model import Operator, ParsedFile, Rule, Scope, TechniqueRef
 from loader.sigma import SigmaLoader
 
 
@@ -181,13 +181,6 @@ def test_sigma_placeholders_kept_with_expand(loader: SigmaLoader) -> None:
     ]
 
 
-def test_sigma_events_from_service_and_event_id(loader: SigmaLoader) -> None:
-    assert only_rule(loader, "rules/windows/security_exclusions.yml").events == [
-        EventRef("security", "1102"),
-        EventRef("security", "517"),
-    ]
-    assert only_rule(loader, "rules/windows/proc_creation_every_modifier.yml").events == []
-
 
 def test_sigma_multi_document_file(loader: SigmaLoader) -> None:
     parsed = parse(loader, "rules/multi_document.yml")
@@ -196,7 +189,7 @@ def test_sigma_multi_document_file(loader: SigmaLoader) -> None:
     assert ids == [f"00000000-0000-4000-8000-00000000000{i}" for i in (6, 7, 8)]
     assert all(r.title == "Multi Document" and r.tactics == ["discovery"] for r in parsed.rules)
     first, second, repeated = parsed.rules
-    assert (first.severity, first.events) == ("medium", [EventRef("sysmon", "1")])
+    assert (first.severity, first.telemetry.service) == ("medium", "sysmon")
     assert (second.severity, second.telemetry.product) == ("high", "linux")
     assert (repeated.severity, repeated.telemetry.category) == ("high", "process_creation")
     assert [p.value for p in repeated.predicates] == ["/whoami"]

@@ -1,8 +1,7 @@
 """Sigma detection documents -> rules: detection logic, events, robustness to malformed sections."""
 from __future__ import annotations
 
-from loader.model import EventRef, Operator, Predicate
-from loader.sigma.rule import detection_logic, detection_rule, rule_events
+from loader.sigma.rule import detection_logic, detection_rule
 
 
 def test_detection_logic_missing_condition_lists_predicates() -> None:
@@ -22,17 +21,6 @@ def test_detection_logic_timeframe_is_no_detection() -> None:
     predicates, _ = detection_logic({"a": {"f": 1}, "timeframe": "5m", "condition": "1 of them"}, issues)
     assert [p.field for p in predicates] == ["f"] and issues == []
 
-
-def test_rule_events_positive_event_id_eq_only() -> None:
-    predicates = [
-        Predicate("EventID", Operator.EQ, "4688"),
-        Predicate("EventID", Operator.EQ, "4688"),
-        Predicate("EventID", Operator.EQ, "4689", negated=True),
-        Predicate("EventID", Operator.GT, "10"),
-        Predicate("Image", Operator.EQ, "x"),
-    ]
-    assert rule_events("security", predicates) == [EventRef("security", "4688")]
-    assert rule_events(None, predicates) == []
 
 
 def test_detection_rule_malformed_sections_are_issues() -> None:

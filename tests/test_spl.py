@@ -1,7 +1,7 @@
 """SPL -> predicates (loader/splunk/spl.py, expr.py, commands.py, spl.lark)."""
 from __future__ import annotations
 
-from loader.model import EventRef, Operator, Predicate, Scope
+from loader.model import Operator, Predicate, Scope
 from loader.splunk.macros import Macro, MacroLibrary
 from loader.splunk.spl import parse_spl
 
@@ -258,13 +258,6 @@ def test_spl_other_subsearch_term_is_a_part_of_its_own():
     result = parse("a=1 [search b=2 | fields c]")
     assert [(p.field, p.group) for p in result.predicates] == [("a", "search"), ("b", "search/search")]
 
-
-def test_spl_events_from_event_code_and_source():
-    result = parse("`sysmon` EventCode IN (1, 3) NOT EventCode=5")
-    assert result.events == [EventRef("XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "1"),
-                             EventRef("XmlWinEventLog:Microsoft-Windows-Sysmon/Operational", "3")]
-    assert parse("sourcetype=x EventID=7").events == [EventRef("x", "7")]
-    assert parse("EventCode=7").events == []
 
 
 # ---------------------------------------------------------------- malformed input

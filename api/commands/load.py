@@ -7,6 +7,7 @@ import click
 
 from api.clikit import settings_of
 from graph_schema.db import open_driver
+from graph_schema.field_catalog import ecs_schema_path
 from loader.fetch import UPSTREAMS, fetch
 from loader.pipeline import LOADERS, run_load
 
@@ -21,6 +22,8 @@ PATH = click.Path(exists=True, path_type=Path)
 @click.option("--sigma", type=PATH, help="SigmaHQ/sigma checkout (or a copy of one).")
 @click.option("--elastic", type=PATH, help="elastic/detection-rules checkout.")
 @click.option("--splunk", type=PATH, help="splunk/security_content checkout.")
+@click.option("--ecs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="ECS 9.5 flat schema (ecs_flat.json.gz) for canonical fields (default: the --elastic checkout's).")
 @click.option("--partial-load", is_flag=True,
               help="Keep rules that are missing from this input (default: a full reload removes them).")
 @click.option("--force", is_flag=True, help="Rewrite every rule, even unchanged ones.")
@@ -29,7 +32,7 @@ PATH = click.Path(exists=True, path_type=Path)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
 def load(ctx: click.Context, attack: Path | None, attack_version: str | None, sigma: Path | None,
-         elastic: Path | None, splunk: Path | None,
+         elastic: Path | None, splunk: Path | None, ecs: Path | None,
          partial_load: bool, force: bool, report_path: Path | None, quiet: bool) -> None:
     """Load ATT&CK and rule corpora into Neo4j (paths default to [corpora] in detgraph.toml).
 
@@ -48,9 +51,11 @@ def load(ctx: click.Context, attack: Path | None, attack_version: str | None, si
     if not corpora and attack is None:
         raise click.UsageError("nothing to load: pass --attack/--sigma/--elastic/--splunk or set [corpora] "
                                "in detgraph.toml")
+    if ecs is None and "elastic" not in corpora:  # the ECS schema ships with the Elastic corpus named in the settings
+        ecs = s.corpora.get("ecs") or (ecs_schema_path(s.corpora["elastic"]) if "elastic" in s.corpora else None)
     with open_driver(s) as driver:
         report = run_load(driver, s.neo4j_database, attack=attack, attack_version=attack_version,
-                          corpora=corpora, full=not partial_load, force=force, show_progress=not quiet)
+                          corpora=corpora, ecs=ecs, full=not partial_load, force=force, show_progress=not quiet)
     path = report_path or s.state_dir / "load-report.json"
     report.save(path)
     click.echo(report.summary())

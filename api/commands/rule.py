@@ -30,8 +30,12 @@ def _predicate_line(p: dict[str, Any]) -> str:
     extra += [f"scope={p['scope']}"] if p.get("scope") not in (None, "filter") else []
     extra += [f"reach={p['corpus_reach']}"]
     value = p["raw_value"] if p.get("raw_value") is not None else p["value"]
+    c = p["canonical"]
+    qualifiers = f" [{'+'.join(c['qualifiers'])}]" if c["qualifiers"] else ""
     return (f"  [{p['idx']:>3}] {' '.join(flags):<13} {p['field'] or '(keyword)'} {p['operator']} {value!r}"
-            f"  ({p.get('group') or '-'}; {', '.join(extra)})")
+            f"  ({p.get('group') or '-'}; {', '.join(extra)})\n"
+            f"        = {c['field'] or '(keyword)'} {c['operator']} {c['value']!r}{qualifiers}"
+            + ("  (unmapped field)" if c["field_kind"] == "unmapped" else ""))
 
 
 def _text(r: dict[str, Any]) -> str:
@@ -43,7 +47,7 @@ def _text(r: dict[str, Any]) -> str:
              "  techniques: " + (", ".join(f"{t['id']} {t['name']}" + (f" (tagged {','.join(t['tagged_as'])})"
                                   if t["tagged_as"] != [t["id"]] else "") for t in r["techniques"]) or "-"),
              "  tactics: " + (", ".join(r["tactics"]) or "-"),
-             "  events: " + (", ".join(f"{e['provider']}/{e['event']}" for e in r["events"]) or "-"),
+             "  events: " + (", ".join(f"{e['key']} {e['title']}" for e in r["events"]) or "-"),
              "  telemetry: " + ", ".join(f"{k}={v}" for k, v in r["telemetry"].items() if v)]
     if r["partial"]:
         lines.append("  PARTIAL: " + "; ".join(r["issues"]))
