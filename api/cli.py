@@ -10,6 +10,7 @@ from api.clikit import DetgraphGroup
 from api.commands.db import db
 from api.commands.export import export
 from api.commands.load import fetch_command, load
+from api.commands.query import query, reports
 from api.commands.rule import rule
 from api.commands.schema import schema
 from graph_schema.errors import DetgraphError
@@ -38,7 +39,7 @@ def cli(ctx: click.Context, config: Path | None) -> None:
         sys.exit(exc.exit_code)
 
 
-for command in (db, schema, load, fetch_command, rule, export):
+for command in (db, schema, load, fetch_command, rule, reports, query, export):
     cli.add_command(command)
 
 
