@@ -69,6 +69,7 @@ class FieldCatalog:
     extensions: dict[str, str] = field(default_factory=dict)  # single extension field -> what it is
     case_insensitive_suffixes: tuple[str, ...] = ()
     basenames: dict[str, str] = field(default_factory=dict)  # path field -> its file-name field
+    context_fields: frozenset[str] = frozenset()  # fields that select telemetry (event.category, host.os.type)
     prefixes: tuple[str, ...] = field(init=False)  # the namespaces, longest first
 
     def __post_init__(self) -> None:
@@ -90,6 +91,7 @@ class FieldCatalog:
             extensions={str(k): str(v) for k, v in _mapping(doc, "fields", path).items()},
             case_insensitive_suffixes=tuple(str(s) for s in doc.get("case_insensitive_suffixes") or ()),
             basenames={str(k): str(v) for k, v in _mapping(doc, "basenames", path).items()},
+            context_fields=frozenset(str(f) for f in doc.get("context_fields") or ()),
         )
         for name in catalog.extensions:
             if name in ecs:
@@ -97,6 +99,8 @@ class FieldCatalog:
         for full, base in catalog.basenames.items():
             for name in (full, base):
                 catalog.require(name, f"{path}: basenames")
+        for name in catalog.context_fields:
+            catalog.require(name, f"{path}: context_fields")
         return catalog
 
     def lookup(self, name: str) -> CanonicalField | None:

@@ -68,6 +68,7 @@ RELATIONSHIPS: tuple[tuple[str, str, str, str], ...] = (
     ("PROVIDES", "DataSource", "Event", "the event a data source carries"),
     ("CORRELATES", "Rule", "Rule", "correlation rule to the rules it correlates"),
     ("MAPS_TO_EVENT", "LogSource", "Event", "ATT&CK log source to the catalog events it stands for"),
+    ("SIMILAR_TO", "Rule", "Rule", "near-duplicate rules (props: jaccard, shared)"),
 )
 
 

@@ -129,6 +129,7 @@ def predicate_rows(rule: Rule, normalizer: Normalizer) -> list[dict[str, Any]]:
             "operator": c.operator,
             "value": c.value,
             "qualifiers": list(c.qualifiers),
+            "context": c.context,
             "rel": {k: v for k, v in {
                 "idx": idx, "negated": c.negated, "exclusion": p.exclusion, "raw_value": p.raw_value,
                 "modifiers": list(p.modifiers) or None, "macro": p.macro, "scope": str(p.scope), "group": p.group,

@@ -11,6 +11,8 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 from neo4j.exceptions import ClientError, DatabaseError
 
+from loader.similarity import similar_pairs
+
 __all__ = ["GraphWriter", "batched"]
 
 RULE_BATCH = 1000
@@ -44,10 +46,16 @@ MERGE (vf)-[:MAPS_TO]->(field)
 CREATE_INDICATORS = """
 UNWIND $rows AS p
 CREATE (i:Indicator {key: p.key, field: p.field, field_kind: p.field_kind, operator: p.operator, value: p.value,
-                     qualifiers: p.qualifiers})
+                     qualifiers: p.qualifiers, context: p.context})
 WITH i, p WHERE p.field IS NOT NULL
 MATCH (f:Field {name: p.field})
 CREATE (i)-[:ON_FIELD]->(f)
+"""
+
+UPDATE_INDICATORS = """
+UNWIND $rows AS p
+MATCH (i:Indicator {key: p.key})
+SET i.field_kind = p.field_kind, i.qualifiers = p.qualifiers, i.context = p.context
 """
 
 LINK_WRITTEN_AS = """
@@ -132,6 +140,20 @@ MATCH (l:LogSource {key: r.log_source}), (ev:Event {key: r.event})
 MERGE (l)-[:MAPS_TO_EVENT]->(ev)
 """
 
+SELECTION_SETS = """
+MATCH (r:Rule)-[h:HAS_PREDICATE]->(i:Indicator)
+WHERE NOT r.deprecated AND NOT h.exclusion AND NOT i.context AND i.field_kind <> 'aggregate'
+RETURN r.uid AS uid, collect(DISTINCT i.key) AS keys
+"""
+
+REPLACE_SIMILARITIES = """
+MATCH (:Rule)-[old:SIMILAR_TO]->(:Rule) DELETE old
+WITH count(*) AS cleared
+UNWIND $rows AS p
+MATCH (a:Rule {uid: p.a}), (b:Rule {uid: p.b})
+CREATE (a)-[:SIMILAR_TO {jaccard: p.jaccard, shared: p.shared}]->(b)
+"""
+
 LOG_SOURCES = "MATCH (l:LogSource) RETURN l.key AS key, l.name AS name, l.channel AS channel"
 
 EVENT_FIELDS = """
@@ -171,16 +193,37 @@ SWEEP_ORPHANS = (
 )
 
 
-def reach_statement(vendors: Iterable[str]) -> str:
-    """Corpus reach of every indicator: distinct non-deprecated rules using it, overall and per vendor.
+def _per_vendor(target: str, vendors: Iterable[str], rules: str = "rules") -> str:
+    """`, x.<prefix>_<vendor> = size([r IN rules WHERE r.vendor = '<vendor>'])` for each vendor of the registry
+    (identifiers, never input)."""
+    return "".join(f", {target}_{v} = size([r IN {rules} WHERE r.vendor = '{v}'])" for v in vendors if v.isidentifier())
 
-    The per-vendor property names come from the vendor registry (identifiers), never from input.
+
+def derived_statements(vendors: Iterable[str]) -> tuple[str, ...]:
+    """What a load stores for cheap reading, recomputed after every change:
+
+    - per indicator: corpus reach (distinct non-deprecated rules using it, overall and per vendor), `uses`
+      (predicates), `techniques` (distinct techniques of the rules selecting on it, not excluding it);
+    - per canonical field: rules and predicates, overall and per vendor;
+    - per rule: `selection_indicators`, the distinct non-context selection indicators (for Jaccard similarity);
+    - per event: the fields it carries (the catalog's and its data sources');
+    and then `SIMILAR_TO` between near-duplicate rules (loader/similarity.py).
     """
-    per_vendor = "".join(f", i.reach_{v} = size([r IN rules WHERE r.vendor = '{v}'])" for v in vendors
-                         if v.isidentifier())
-    return ("MATCH (i:Indicator) OPTIONAL MATCH (i)<-[:HAS_PREDICATE]-(r:Rule) WHERE NOT r.deprecated "
-            "WITH i, collect(DISTINCT r) AS rules "
-            f"SET i.reach = size(rules){per_vendor}")
+    vendors = list(vendors)
+    return (
+        "MATCH (i:Indicator) OPTIONAL MATCH (i)<-[h:HAS_PREDICATE]-(r:Rule) WHERE NOT r.deprecated "
+        "WITH i, collect(DISTINCT r) AS rules, count(h) AS uses "
+        f"SET i.reach = size(rules), i.uses = uses{_per_vendor('i.reach', vendors)}, "
+        "i.techniques = COUNT { MATCH (i)<-[x:HAS_PREDICATE]-(s:Rule)-[:DETECTS]->(t:Technique) "
+        "WHERE NOT x.exclusion AND NOT s.deprecated RETURN DISTINCT t }",
+        "MATCH (f:Field) OPTIONAL MATCH (f)<-[:ON_FIELD]-(:Indicator)<-[h:HAS_PREDICATE]-(r:Rule) "
+        "WHERE NOT r.deprecated "
+        "WITH f, collect(DISTINCT r) AS rules, count(h) AS predicates "
+        f"SET f.rules = size(rules), f.predicates = predicates{_per_vendor('f.rules', vendors)}",
+        "MATCH (r:Rule) SET r.selection_indicators = COUNT { MATCH (r)-[h:HAS_PREDICATE]->(i:Indicator) "
+        "WHERE NOT h.exclusion AND NOT i.context RETURN DISTINCT i }",
+        EVENT_FIELDS,
+    )
 
 
 def batched(items: list[Any], size: int) -> Iterator[list[Any]]:
@@ -199,7 +242,7 @@ def _slices(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
         uid, vendor = r["uid"], r["props"]["vendor"]
         for p in r["predicates"]:
             indicators.setdefault(p["key"], {k: p[k] for k in ("key", "field", "field_kind", "operator", "value",
-                                                                "qualifiers")})
+                                                                "qualifiers", "context")})
             vf = p["vendor_field"]
             if vf:
                 fields.setdefault((vf, p["field"]), {"vendor": vendor, "field": p["rel"]["field"], "vendor_field": vf,
@@ -226,7 +269,8 @@ def _write_batch(tx: ManagedTransaction, rows: list[dict[str, Any]]) -> None:
     tx.run(CLEAR_RULE_LINKS, rows=part["uids"]).consume()
     known = set(tx.run(EXISTING_INDICATORS, keys=[i["key"] for i in part["indicators"]]).value())
     new = [i for i in part["indicators"] if i["key"] not in known]
-    for query, batch in ((MERGE_FIELDS, part["fields"]), (CREATE_INDICATORS, new),
+    old = [i for i in part["indicators"] if i["key"] in known]  # same key; what the layer says of it may be newer
+    for query, batch in ((MERGE_FIELDS, part["fields"]), (CREATE_INDICATORS, new), (UPDATE_INDICATORS, old),
                          (LINK_WRITTEN_AS, part["written_as"]), (CREATE_PREDICATES, part["predicates"]),
                          (LINK_TECHNIQUES, part["techniques"]), (LINK_TACTICS, part["tactics"]),
                          (LINK_EVENTS, part["events"]), (LINK_DATA_SOURCES, part["sources"])):
@@ -286,9 +330,11 @@ class GraphWriter:
         self.run(LINK_LOG_SOURCES, rows=rows)
 
     def derive(self, vendors: Iterable[str]) -> None:
-        """Recompute what is stored for cheap reading: indicator corpus reach, the fields each event carries."""
-        self.run(reach_statement(vendors))
-        self.run(EVENT_FIELDS)
+        """Recompute what is stored for cheap reading (`derived_statements`)."""
+        for statement in derived_statements(vendors):
+            self.run(statement)
+        sets = {r["uid"]: set(r["keys"]) for r in self.run(SELECTION_SETS)}
+        self.run(REPLACE_SIMILARITIES, rows=similar_pairs(sets))
 
     def link_correlations(self, vendor: str) -> None:
         """Link correlation rules to the rules they name (by rule id or by `name`)."""

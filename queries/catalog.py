@@ -36,11 +36,13 @@ from typing import Any
 
 import yaml
 from neo4j import Driver, Query, RoutingControl
+from neo4j.graph import Node, Relationship
+from neo4j.graph import Path as GraphPath
 
 from graph_schema.errors import CatalogError, InvalidParameter, NotFound
 
 __all__ = ["QUERIES_DIR", "FORMATS", "TYPES", "Parameter", "NamedQuery", "Result", "load_catalog", "get_query",
-           "run", "DEFAULT_TIMEOUT_S"]
+           "run", "plain", "DEFAULT_TIMEOUT_S"]
 
 QUERIES_DIR = Path(__file__).resolve().parent
 DEFAULT_TIMEOUT_S = 20.0
@@ -155,7 +157,10 @@ class NamedQuery:
         given = dict(given or {})
         values: dict[str, Any] = {}
         for name, raw in given.items():
-            values[name] = self.parameter(name).coerce(raw)
+            param = self.parameter(name)
+            if raw is None or (isinstance(raw, str) and not raw.strip() and param.type != "list"):
+                continue  # an empty value means "not given": the default applies
+            values[name] = param.coerce(raw)
         for p in self.parameters:
             if p.name not in values:
                 if p.required:
@@ -299,7 +304,27 @@ def run(driver: Driver, query: NamedQuery, params: dict[str, Any] | None = None,
                                                   routing_=RoutingControl.READ)
     seconds = time.perf_counter() - started
     hits = _db_hits(summary.profile) if profile and summary.profile else None
-    return Result(query, values, list(keys), [r.data() for r in records], seconds, hits)
+    rows = [{k: plain(v) for k, v in zip(keys, record.values(), strict=True)} for record in records]
+    return Result(query, values, list(keys), rows, seconds, hits)
+
+
+def plain(value: Any) -> Any:
+    """A result value as JSON-ready data: nodes `{_id, _labels, ...properties}`, relationships `{_id, _type,
+    _start, _end, ...}`, paths `{nodes, relationships}`, temporal values as ISO text."""
+    if isinstance(value, Node):
+        return {"_id": value.element_id, "_labels": sorted(value.labels), **{k: plain(v) for k, v in value.items()}}
+    if isinstance(value, Relationship):
+        return {"_id": value.element_id, "_type": value.type, "_start": value.start_node.element_id,
+                "_end": value.end_node.element_id, **{k: plain(v) for k, v in value.items()}}
+    if isinstance(value, GraphPath):
+        return {"nodes": [plain(n) for n in value.nodes], "relationships": [plain(r) for r in value.relationships]}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return value
 
 
 def _db_hits(plan: dict[str, Any]) -> int:

@@ -16,10 +16,38 @@ from queries.catalog import Result
 __all__ = ["RENDERERS", "render", "cell_text", "sections_of"]
 
 _CELL_WIDTH = 60
+_CAPTION_KEYS = ("title", "name", "id", "key", "value")
+_FIRST = ("uid", "id", "key", "event", "vendor", "title", "name", "field", "kind", "operator", "value", "qualifiers",
+          "rules", "here", "techniques", "reach", "reach_sigma", "reach_elastic", "reach_splunk", "vendors")
+"""Columns of nested records, in the order a person reads them (the rest follow alphabetically)."""
+
+
+def _caption(node: dict[str, Any]) -> str:
+    label = node.get("_labels", ["?"])[0] if node.get("_labels") else "?"
+    name = next((str(node[k]) for k in _CAPTION_KEYS if node.get(k) is not None), "")
+    return f"({label} {name[:40]})"
+
+
+def _path_text(path: dict[str, Any]) -> str:
+    """`(Technique T1609)<-[DETECTS]-(Rule ...)`: a path as a person reads it."""
+    nodes = {n["_id"]: n for n in path["nodes"]}
+    out = _caption(path["nodes"][0]) if path["nodes"] else ""
+    current = path["nodes"][0]["_id"] if path["nodes"] else None
+    for rel in path["relationships"]:
+        forward = rel["_start"] == current
+        nxt = rel["_end"] if forward else rel["_start"]
+        out += (f"-[{rel['_type']}]->" if forward else f"<-[{rel['_type']}]-") + _caption(nodes[nxt])
+        current = nxt
+    return out
 
 
 def cell_text(value: Any, width: int | None = None) -> str:
-    """One value as a table cell: scalars as is, lists joined with ', ', maps as `k=v`; cut to `width`."""
+    """One value as a table cell: scalars as is, lists joined with ', ', maps as `k=v`, graph paths drawn as
+    text; cut to `width`."""
+    if isinstance(value, dict) and "nodes" in value and "relationships" in value:
+        value = _path_text(value)
+    elif isinstance(value, dict) and "_labels" in value:
+        value = _caption(value)
     if value is None:
         text = ""
     elif isinstance(value, bool):
@@ -28,8 +56,10 @@ def cell_text(value: Any, width: int | None = None) -> str:
         text = f"{value:.3g}"
     elif isinstance(value, list):
         text = ", ".join(cell_text(v) for v in value)
+    elif isinstance(value, dict) and len(value) == 2 and {type(v) for v in value.values()} in ({str, int}, {int, str}):
+        text = " ".join(str(v) for v in sorted(value.values(), key=lambda v: isinstance(v, int)))  # `eq 60`
     elif isinstance(value, dict):
-        text = " ".join(f"{k}={cell_text(v)}" for k, v in value.items())
+        text = " ".join(f"{k}={cell_text(v)}" for k, v in sorted(value.items()))
     else:
         text = str(value)
     text = " ".join(text.split())
@@ -61,7 +91,12 @@ def _table(columns: list[str], rows: list[dict[str, Any]]) -> str:
 
 
 def _columns(rows: list[dict[str, Any]], default: list[str]) -> list[str]:
-    return list(rows[0].keys()) if rows else default
+    """The keys of nested records (whose order Neo4j does not keep), in reading order."""
+    if not rows:
+        return default
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    rank = {k: i for i, k in enumerate(_FIRST)}
+    return sorted(keys, key=lambda k: (rank.get(k, len(rank)), k))
 
 
 def _footer(result: Result) -> str:
@@ -74,8 +109,22 @@ def render_table(result: Result) -> str:
     if sections is None:
         text = _table(result.columns, result.rows) if result.rows else "(no rows)"
         return f"{text}\n{_footer(result)}"
-    parts = [f"== {name} ({len(rows)})\n{_table(_columns(rows, []), rows)}" for name, rows in sections]
+    parts = [f"== {name} ({len(rows)})\n{_table(_columns(rows, []), rows)}" for name, rows in sections
+             if name != "summary"]
+    if sections[0][0] == "summary":
+        parts.insert(0, "\n".join(_summary_lines(sections[0][1][0])))
     return "\n\n".join(parts) + f"\n{_footer(result)}"
+
+
+def _summary_lines(row: dict[str, Any]) -> list[str]:
+    """A one-row summary as `key: value` lines (a map value spread over its own keys)."""
+    lines = []
+    for key, value in row.items():
+        if isinstance(value, dict) and "_labels" not in value:
+            lines.extend(f"{key}.{k}: {cell_text(v, 100)}" for k, v in sorted(value.items()))
+        else:
+            lines.append(f"{key}: {cell_text(value, 100)}")
+    return lines
 
 
 def render_markdown(result: Result) -> str:

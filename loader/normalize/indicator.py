@@ -34,6 +34,7 @@ class CanonicalPredicate:
     value: str | None
     qualifiers: tuple[str, ...]
     negated: bool
+    context: bool = False  # the field selects telemetry (event.category, host.os.type...), not activity
 
     @property
     def key(self) -> str:
@@ -83,4 +84,5 @@ def canonical_predicate(p: Predicate, comparison: Comparison, resolve: Resolver,
         name = split_basename(value)
         if name is not None:
             field, operator, value = catalog.basenames[field], "eq", name
-    return CanonicalPredicate(field, kind, vendor_field, operator, value, qualifiers, negated)
+    return CanonicalPredicate(field, kind, vendor_field, operator, value, qualifiers, negated,
+                              field in catalog.context_fields)
