@@ -76,6 +76,9 @@ class Predicate:
     macro: str | None = None  # Splunk macro the predicate was expanded from
     scope: Scope = Scope.FILTER
     group: str | None = None  # Sigma selection name, EQL sequence step, SPL pipeline stage
+    # FIELDREF only: how `field` compares with the field named by `value`; None is equality, else
+    # STARTSWITH, ENDSWITH, CONTAINS, GT, GTE, LT or LTE (`field` startswith / > ... the other field)
+    relation: Operator | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (enums as strings, tuples as lists)."""
@@ -83,6 +86,7 @@ class Predicate:
         d["operator"] = str(self.operator)
         d["scope"] = str(self.scope)
         d["modifiers"] = list(self.modifiers)
+        d["relation"] = str(self.relation) if self.relation else None
         return d
 
     @classmethod
@@ -94,6 +98,7 @@ class Predicate:
                 "operator": Operator(d["operator"]),
                 "scope": Scope(d.get("scope", "filter")),
                 "modifiers": tuple(d.get("modifiers", ())),
+                "relation": Operator(d["relation"]) if d.get("relation") else None,
             }
         )
 

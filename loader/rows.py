@@ -17,7 +17,7 @@ __all__ = ["ROW_FORMAT", "Provenance", "rule_uid", "indicator_key", "vendor_key"
            "event_key", "rule_row", "predicate_rows", "data_source_row", "neo4j_value"]
 
 
-ROW_FORMAT = 2
+ROW_FORMAT = 3
 """Bump when what the writer stores for a rule changes: rules written in another format are rewritten."""
 
 
@@ -151,6 +151,7 @@ def predicate_rows(rule: Rule) -> list[dict[str, Any]]:
                 "idx": idx, "negated": p.negated, "exclusion": p.exclusion, "raw_value": p.raw_value,
                 "modifiers": list(p.modifiers) or None, "macro": p.macro, "scope": str(p.scope), "group": p.group,
                 "field": p.field, "vendor_field": vendor_field,
+                "relation": str(p.relation) if p.relation else None,
             }.items() if v is not None},
         })
     return rows

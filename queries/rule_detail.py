@@ -8,7 +8,8 @@ Shape (documented in docs/rule-json.md):
    "events": [{"provider", "event"}], "data_sources": [name], "correlates": [uid],
    "logic": tree | null,
    "predicates": [{"idx", "field", "operator", "value", "raw_value", "negated", "exclusion", "modifiers",
-                   "macro", "scope", "group", "canonical": {"field", "operator", "value"}, "corpus_reach"}]}
+                   "macro", "scope", "group", "relation", "canonical": {"field", "operator", "value"},
+                   "corpus_reach"}]}
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ WITH r, techniques, tactics, events, data_sources, correlates,
      collect(CASE WHEN h IS NULL THEN null ELSE {
        idx: h.idx, field: h.field, operator: i.operator, value: i.value, raw_value: h.raw_value,
        negated: h.negated, exclusion: h.exclusion, modifiers: coalesce(h.modifiers, []), macro: h.macro,
-       scope: h.scope, group: h.group,
+       scope: h.scope, group: h.group, relation: h.relation,
        canonical: {field: f.name, operator: i.operator, value: i.value},
        corpus_reach: COUNT { MATCH (i)<-[:HAS_PREDICATE]-(other:Rule) RETURN DISTINCT other }
      } END) AS predicates
