@@ -76,7 +76,9 @@ class Predicate:
     macro: str | None = None  # Splunk macro the predicate was expanded from
     scope: Scope = Scope.FILTER
     group: str | None = None  # Sigma selection name, EQL sequence step, SPL pipeline stage
-    relation: Operator | None = None  # FIELDREF: how the field compares with the other field (None: equal)
+    # FIELDREF only: how `field` compares with the field named by `value`; None is equality, else
+    # STARTSWITH, ENDSWITH, CONTAINS, GT, GTE, LT or LTE (`field` startswith / > ... the other field)
+    relation: Operator | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (enums as strings, tuples as lists)."""

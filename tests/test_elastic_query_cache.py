@@ -22,8 +22,9 @@ SAMPLE = QueryResult(
     predicates=[
         Predicate("process.name", Operator.WILDCARD, "a*", raw_value='"a*"', modifiers=(":",)),
         Predicate("x.y", Operator.IS_NULL, None, negated=True, exclusion=True, scope=Scope.THRESHOLD, group="g"),
+        Predicate("a.b", Operator.FIELDREF, "c.d", modifiers=("rhs:string",), relation=Operator.STARTSWITH),
     ],
-    logic={"and": [{"p": 0}, {"not": {"p": 1}}]},
+    logic={"and": [{"p": 0}, {"not": {"p": 1}}, {"p": 2}]},
     issues=["skipped `f(x)`: reason"],
     sources=["logs-*"],
 )
@@ -49,6 +50,8 @@ def test_query_cache_returns_equal_result_without_reparsing(tmp_path: Path, monk
     assert calls == ["q"]
     assert first == second == SAMPLE
     assert second.predicates[1].scope is Scope.THRESHOLD
+    assert second.predicates[2].relation is Operator.STARTSWITH
+    assert list(map(repr, second.predicates)) == list(map(repr, SAMPLE.predicates))  # rule content hashes use reprs
     assert len(list(tmp_path.glob("t-*/*.json"))) == 1
 
 

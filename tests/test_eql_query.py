@@ -166,6 +166,16 @@ def test_eql_escaped_field_name_drops_backticks():
     assert p.field == "kubernetes.audit.user.extra.authentication.kubernetes.io/pod-name"
 
 
+def test_eql_backticked_field_part_keeps_inner_spaces():
+    p = _one('process where process.`my field` == "a"')
+    assert p.field == "process.my field"
+
+
+def test_eql_spaces_between_field_parts_are_dropped():
+    first, second = _conditions('process where process. name == "a" and process.args[ 0 ] == "b"')
+    assert (first.field, second.field) == ("process.name", "process.args[0]")
+
+
 def test_eql_nested_not_flips_negation_each_time():
     result = parse_eql("process where a.b == 1 and not (c.d == 2 or not e.f == 3)")
     assert [(p.field, p.negated, p.exclusion) for p in result.predicates[1:]] == [
@@ -196,10 +206,43 @@ def test_eql_field_to_field_equality_is_fieldref():
     assert (p.field, p.operator, p.value, p.negated) == ("process.parent.name", Operator.FIELDREF, "process.name", True)
 
 
-def test_eql_function_with_field_argument_is_fieldref():
+def test_eql_function_with_field_argument_is_fieldref_with_relation():
     p = _one("any where endswith(string(source.ip), string(host.ip))")
-    assert (p.field, p.operator, p.value) == ("source.ip", Operator.FIELDREF, "host.ip")
-    assert p.modifiers == ("endswith", "string")
+    assert (p.field, p.operator, p.value, p.relation) == ("source.ip", Operator.FIELDREF, "host.ip", Operator.ENDSWITH)
+    assert p.modifiers == ("endswith", "string", "rhs:string")
+
+
+@pytest.mark.parametrize(
+    ("function", "relation"),
+    [("startswith~", Operator.STARTSWITH), ("endsWith", Operator.ENDSWITH), ("stringContains", Operator.CONTAINS)],
+)
+def test_eql_string_function_between_fields_keeps_relation(function: str, relation: Operator):
+    p = _one(f"network where not {function}(string(destination.ip), string(host.ip))")
+    assert (p.field, p.operator, p.value, p.relation) == ("destination.ip", Operator.FIELDREF, "host.ip", relation)
+    assert (p.negated, p.modifiers) == (True, (function.lower(), "string", "rhs:string"))
+
+
+@pytest.mark.parametrize(("op", "relation"), [("<", Operator.LT), (">=", Operator.GTE)])
+def test_eql_comparison_between_fields_is_fieldref_relation(op: str, relation: Operator):
+    p = _one(f"process where process.pid {op} process.parent.pid")
+    assert (p.operator, p.value, p.relation, p.modifiers) == (Operator.FIELDREF, "process.parent.pid", relation, ())
+
+
+def test_eql_field_equality_and_in_list_fieldref_has_no_relation():
+    equal, listed = _conditions("process where a.b == c.d and e.f in (g.h)")
+    assert (equal.operator, equal.relation) == (Operator.FIELDREF, None)
+    assert (listed.operator, listed.relation) == (Operator.FIELDREF, None)
+
+
+def test_eql_field_as_pattern_or_network_is_an_issue():
+    result = parse_eql("network where cidrmatch(source.ip, destination.ip) and wildcard(a.b, c.d)")
+    assert [p.field for p in result.predicates] == ["event.category"]
+    assert len(result.issues) == 2 and "is a field, not a pattern" in result.issues[0]
+
+
+def test_eql_matchlite_is_regex_match():
+    p = _one('process where matchLite(process.name, """[a-z]+\\.exe""")')
+    assert (p.operator, p.value, p.modifiers) == (Operator.REGEX_MATCH, "[a-z]+\\.exe", ("matchlite",))
 
 
 def test_eql_uninterpreted_terms_are_issues_and_the_rest_is_kept():

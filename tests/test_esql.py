@@ -284,7 +284,7 @@ def test_esql_uninterpreted_conditions_are_issues():
         "and a.b < c.d"
     )
     assert [(p.field, p.operator) for p in result.predicates] == [("x.y", Operator.EQ), ("a.b", Operator.FIELDREF)]
-    assert result.predicates[1].modifiers == ("<",)
+    assert (result.predicates[1].relation, result.predicates[1].modifiers) == (Operator.LT, ())
     assert len(result.issues) == 2
     assert "NOW() - 1 hour" in result.issues[0]
 

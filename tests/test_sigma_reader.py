@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from graph_schema.errors import RuleParseError
-from loader.sigma.reader import deep_merge, load_yaml, merge_documents, read_file
+from loader.sigma.detection import value_text
+from loader.sigma.reader import WrittenFloat, deep_merge, load_yaml, merge_documents, read_file
 
 
 def test_merge_documents_global_template_applies_to_each_rule() -> None:
@@ -102,3 +103,10 @@ def test_read_file_alias_bomb_is_refused(tmp_path: Path) -> None:
 def test_read_file_small_anchor_is_fine(tmp_path: Path) -> None:
     (tmp_path / "anchor.yml").write_text("a: &names [x, y]\nb: *names\n")
     assert read_file(tmp_path / "anchor.yml").documents[0].data == {"a": ["x", "y"], "b": ["x", "y"]}
+
+
+def test_load_yaml_floats_remember_their_text() -> None:
+    (document,), _ = load_yaml(b"a: 1.0\nb: 1.10\nc: 4688\nd: '1.0'\n")
+    assert document == {"a": 1.0, "b": 1.1, "c": 4688, "d": "1.0"}
+    assert [value_text(document[k]) for k in "abcd"] == ["1.0", "1.10", "4688", "1.0"]
+    assert isinstance(document["a"], WrittenFloat) and document["a"] + 1 == 2.0

@@ -130,6 +130,14 @@ def test_spl_where_literals_fields_and_expressions():
     assert (p.field, p.operator, p.value) == ("len(user)", Operator.GTE, "8")
 
 
+def test_spl_where_comparison_between_fields_is_fieldref_relation():
+    p = only("| where bytes_out > bytes_in")
+    assert (p.field, p.operator, p.value, p.relation, p.modifiers) == (
+        "bytes_out", Operator.FIELDREF, "bytes_in", Operator.GT, ())
+    mirrored = only("| where src != dest")
+    assert (mirrored.operator, mirrored.relation, mirrored.negated) == (Operator.FIELDREF, None, True)
+
+
 def test_spl_where_equality_with_star_is_literal():
     assert only('| where path="*tmp*"').operator is Operator.EQ
 

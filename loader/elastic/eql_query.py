@@ -25,6 +25,7 @@ from loader.elastic import errors, terms
 from loader.elastic.errors import parse_or_raise
 from loader.elastic.query_cache import QueryCache
 from loader.elastic.terms import (
+    NO_FIELDS,
     Call,
     Field,
     Literal,
@@ -51,7 +52,7 @@ _CACHE = QueryCache(
     (eql.__version__, lark.__version__),  # the grammar is `eql`'s own
     [Path(__file__), *(Path(module.__file__) for module in (terms, errors, loader.logic))],
 )
-_FIELD_NOISE = re.compile(r"[`\s]")
+_FIELD_NOISE = re.compile(r"`([^`]*)`|\s+")  # a backticked name (kept, without its backticks) or spaces
 # boolean functions `fn(field, value, ...)`
 _FUNCTIONS = {
     "startswith": Operator.STARTSWITH,
@@ -60,6 +61,7 @@ _FUNCTIONS = {
     "wildcard": Operator.WILDCARD,
     "cidrmatch": Operator.CIDR,
     "match": Operator.REGEX_MATCH,
+    "matchlite": Operator.REGEX_MATCH,  # eql's MatchLite is its Match: the same regex, the same case rule
     "arraycontains": Operator.EQ,
 }
 
@@ -126,7 +128,8 @@ class _ToLogic(TermTransformer):
 
     def field(self, c: list[Token]) -> Field:
         text = str(c[0])
-        return Field(_FIELD_NOISE.sub("", text.lstrip("?")), text, optional=text.startswith("?"))
+        name = _FIELD_NOISE.sub(lambda m: m.group(1) or "", text.lstrip("?"))  # `a. b[ 0 ]`, `` a.`b c` ``
+        return Field(name, text, optional=text.startswith("?"))
 
     def literal(self, c: list[Any]) -> Any:
         return c[0]
@@ -189,7 +192,7 @@ class _ToLogic(TermTransformer):
         if field is None:
             return Skip(text, "left side is not a field")
         operator_of = (lambda _v: Operator.REGEX_MATCH) if op.startswith("regex") else glob_operator
-        return values_test(field, values, operator_of, op, text)
+        return values_test(field, values, operator_of, op, text, on_field=NO_FIELDS)
 
     def not_expr(self, c: list[Any]) -> Any:
         node = _condition(c[-1])

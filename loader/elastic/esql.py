@@ -23,6 +23,7 @@ from loader.elastic.errors import parse_or_raise
 from loader.elastic.kql import kql_expr
 from loader.elastic.query_cache import QueryCache
 from loader.elastic.terms import (
+    NO_FIELDS,
     Call,
     Field,
     Literal,
@@ -186,11 +187,11 @@ class _ToLogic(TermTransformer):
     def comparison(self, c: list[Any]) -> Any:
         return comparison_test(c[0], str(c[1]), c[2])
 
-    def _values(self, c: list[Any], operator_of: Any, modifier: str) -> Any:
+    def _values(self, c: list[Any], operator_of: Any, modifier: str, on_field: Any = NO_FIELDS) -> Any:
         lhs, values, negated = c[0], c[-1], any(isinstance(x, Token) and x.type == "NOT" for x in c)
         field = field_of(lhs)
         text = f"{text_of(lhs)} {'NOT ' if negated else ''}{modifier.upper()} ({', '.join(map(text_of, values))})"
-        test = values_test(field, values, operator_of, modifier, text) if field else Skip(text, "not a field")
+        test = values_test(field, values, operator_of, modifier, text, on_field) if field else Skip(text, "not a field")
         return Not(test) if negated else test
 
     def like(self, c: list[Any]) -> Any:
@@ -200,7 +201,7 @@ class _ToLogic(TermTransformer):
         return self._values(c, lambda _v: Operator.REGEX_MATCH, "rlike")
 
     def in_list(self, c: list[Any]) -> Any:
-        return self._values(c, lambda _v: Operator.EQ, "in")
+        return self._values(c, lambda _v: Operator.EQ, "in", on_field=None)
 
     def match_op(self, c: list[Any]) -> Any:
         return self._values([c[0], (c[1],)], lambda _v: Operator.MATCH, ":")

@@ -91,7 +91,9 @@ class QueryCache:
 
 # predicates are stored as rows in `Predicate` field order (model.py is part of every cache tag)
 _ROW = tuple(f.name for f in fields(Predicate))
-_OPERATOR_AT, _MODIFIERS_AT, _SCOPE_AT = (_ROW.index(name) for name in ("operator", "modifiers", "scope"))
+_OPERATOR_AT, _MODIFIERS_AT, _SCOPE_AT, _RELATION_AT = (
+    _ROW.index(name) for name in ("operator", "modifiers", "scope", "relation")
+)
 _OPERATORS = {str(o): o for o in Operator}
 _SCOPES = {str(s): s for s in Scope}
 
@@ -109,6 +111,8 @@ def _predicate_from_row(row: list[Any]) -> Predicate:
     row[_OPERATOR_AT] = _OPERATORS[row[_OPERATOR_AT]]
     row[_MODIFIERS_AT] = tuple(row[_MODIFIERS_AT])
     row[_SCOPE_AT] = _SCOPES[row[_SCOPE_AT]]
+    if row[_RELATION_AT] is not None:
+        row[_RELATION_AT] = _OPERATORS[row[_RELATION_AT]]
     return Predicate(*row)
 
 

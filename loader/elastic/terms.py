@@ -31,6 +31,8 @@ __all__ = [
     "field_of",
     "make_leaf",
     "any_of",
+    "NO_FIELDS",
+    "field_relation",
     "values_test",
     "comparison_test",
     "function_test",
@@ -155,15 +157,24 @@ def make_leaf(
     *,
     negated: bool = False,
     modifier: str | None = None,
+    relation: Operator | None = None,
 ) -> Leaf:
-    """One predicate on `field`; a `Field` value makes it FIELDREF (value = the other field's name)."""
+    """One predicate on `field`; a `Field` value makes it FIELDREF (value = the other field's name), compared
+    by `relation` (None: equality) and with the other field's wrappers as `rhs:<name>` modifiers."""
+    rhs: tuple[str, ...] = ()
     if isinstance(value, Field):
         operator, text, raw = Operator.FIELDREF, value.name, None
+        rhs = tuple(f"rhs:{w}" for w in value.wrappers)
     else:
         text = value.value if value else None
         raw = value.text if value and value.text != text else None
-    modifiers = (*((modifier,) if modifier else ()), *field.wrappers, *(("optional",) if field.optional else ()))
-    return Leaf(Predicate(field.name, operator, text, negated=negated, raw_value=raw, modifiers=modifiers))
+        relation = None
+    modifiers = (
+        *((modifier,) if modifier else ()), *field.wrappers, *(("optional",) if field.optional else ()), *rhs
+    )
+    return Leaf(
+        Predicate(field.name, operator, text, negated=negated, raw_value=raw, modifiers=modifiers, relation=relation)
+    )
 
 
 def any_of(nodes: list[Any]) -> Any:
@@ -171,17 +182,43 @@ def any_of(nodes: list[Any]) -> Any:
     return nodes[0] if len(nodes) == 1 else Or(tuple(nodes))
 
 
+NO_FIELDS = object()
+"""`values_test(on_field=NO_FIELDS)`: the test has no meaning against a field (a pattern, a network)."""
+
+_RELATIONS = frozenset({Operator.STARTSWITH, Operator.ENDSWITH, Operator.CONTAINS})
+
+
+def field_relation(operator: Operator) -> Operator | None | object:
+    """What a function testing `operator` means when its value is a field: equality (None), a FIELDREF
+    relation (startswith, endswith, contains), or nothing (`NO_FIELDS`: a field as pattern or network)."""
+    if operator is Operator.EQ:
+        return None
+    return operator if operator in _RELATIONS else NO_FIELDS
+
+
 def values_test(
-    field: Field, values: Iterable[Any], operator_of: Callable[[str], Operator], modifier: str | None, text: str
+    field: Field,
+    values: Iterable[Any],
+    operator_of: Callable[[str], Operator],
+    modifier: str | None,
+    text: str,
+    on_field: Operator | None | object = None,
 ) -> Any:
-    """One predicate per literal (or field) in `values`, OR-ed; anything else becomes a `Skip`."""
+    """One predicate per literal (or field) in `values`, OR-ed; anything else becomes a `Skip`.
+
+    A field in `values` makes a FIELDREF predicate with relation `on_field` (None: equality), or a `Skip`
+    when `on_field` is `NO_FIELDS`.
+    """
     leaves: list[Any] = []
     for value in values:
         other = field_of(value)
         if isinstance(value, Literal) and value.value is not None:
             leaves.append(make_leaf(field, operator_of(value.value), value, modifier=modifier))
+        elif other is not None and on_field is not NO_FIELDS:
+            relation = on_field if isinstance(on_field, Operator) else None
+            leaves.append(make_leaf(field, Operator.FIELDREF, other, modifier=modifier, relation=relation))
         elif other is not None:
-            leaves.append(make_leaf(field, Operator.FIELDREF, other, modifier=modifier))
+            leaves.append(Skip(text, f"`{text_of(value)}` is a field, not a pattern"))
         else:
             leaves.append(Skip(text, f"`{text_of(value)}` is neither a literal nor a field"))
     return any_of(leaves)
@@ -196,8 +233,9 @@ def comparison_test(lhs: Any, op: str, rhs: Any) -> Any:
     equality = op in ("==", "=", "!=")
     if field is None:
         return Skip(text, "left side is not a field")
-    if other is not None:  # field against field: the comparison, unless equality, as a modifier
-        return make_leaf(field, Operator.FIELDREF, other, negated=op == "!=", modifier=None if equality else op)
+    if other is not None:  # field against field: FIELDREF, the comparison (unless equality) as its relation
+        relation = None if equality else COMPARISONS[op]
+        return make_leaf(field, Operator.FIELDREF, other, negated=op == "!=", relation=relation)
     if not isinstance(rhs, Literal):
         return Skip(text, "right side is not a literal")
     if rhs.value is None:
@@ -215,7 +253,7 @@ def function_test(call: Call, functions: Mapping[str, Operator]) -> Any:
     if field is None:
         return Skip(call.text, "first argument is not a field")
     operator_of = glob_operator if operator is Operator.WILDCARD else (lambda _v: operator)
-    return values_test(field, call.args[1:], operator_of, call.name.lower(), call.text)
+    return values_test(field, call.args[1:], operator_of, call.name.lower(), call.text, field_relation(operator))
 
 
 def as_condition(node: Any, functions: Mapping[str, Operator]) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 from loader.logic import And, Expr, Leaf, Not, Or
 from loader.model import Operator, Predicate
 from loader.sigma.modifiers import LIST_AND, NEGATING, resolve_modifiers
+from loader.sigma.reader import WrittenFloat
 
 __all__ = ["selection_expr", "combine", "split_key", "value_text", "has_wildcard", "unescape"]
 
@@ -43,7 +44,10 @@ def split_key(key: Any) -> tuple[str | None, tuple[str, ...]]:
 
 
 def value_text(value: Any) -> str:
-    """A YAML scalar as the rule writes it: numbers as digits, booleans lower-case, dates ISO."""
+    """A YAML scalar as the rule writes it: integers as digits, other numbers as written (`1.0`, read by
+    `loader.sigma.reader` as a `WrittenFloat`), booleans lower-case, dates ISO."""
+    if isinstance(value, WrittenFloat):
+        return value.text
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, date):
@@ -98,14 +102,15 @@ def combine(kind: type[And] | type[Or], children: list[Expr | None]) -> Expr | N
 def _item(group: str, key: Any, value: Any, issues: list[str]) -> Expr | None:
     """One `field|modifiers: value(s)` entry (key None: bare keywords)."""
     field, modifiers = split_key(key)
-    operator, unknown = resolve_modifiers(modifiers)
-    if unknown:
-        names = ", ".join(repr(u) for u in unknown)
+    chain = resolve_modifiers(modifiers)
+    if chain.unknown:
+        names = ", ".join(repr(u) for u in chain.unknown)
         issues.append(f"{group}: unknown modifier {names} in '{key}' (item skipped)")
         return None
+    issues.extend(f"{group}: '{key}': {problem}" for problem in chain.problems)
     values = value if isinstance(value, list) else [value]
     leaves: list[Expr | None] = [
-        _leaf(group, field, operator, modifiers, v, issues) for v in (values or [None])
+        _leaf(group, field, chain.operator, modifiers, v, issues, chain.relation) for v in (values or [None])
     ]
     expr = combine(And if LIST_AND.intersection(modifiers) else Or, leaves)
     if expr is not None and NEGATING.intersection(modifiers):
@@ -120,6 +125,7 @@ def _leaf(
     modifiers: tuple[str, ...],
     value: Any,
     issues: list[str],
+    relation: Operator | None = None,
 ) -> Leaf | None:
     """One value of an item as a predicate (None, with an issue, when it cannot be one)."""
     if not isinstance(value, _PLAIN):
@@ -147,7 +153,10 @@ def _leaf(
             text, raw_value = plain, text
     if field is None:
         operator = Operator.MATCH
-    return Leaf(Predicate(field, operator, text, raw_value=raw_value, modifiers=modifiers, group=group))
+    relation = relation if operator is Operator.FIELDREF else None
+    return Leaf(
+        Predicate(field, operator, text, raw_value=raw_value, modifiers=modifiers, group=group, relation=relation)
+    )
 
 
 def _check_value(
@@ -158,6 +167,11 @@ def _check_value(
         issues.append(f"{group}: '{field}|{operator}' needs a number, not {text!r}")
     elif operator is Operator.CIDR:
         try:
-            ipaddress.ip_network(text, strict=False)
+            ipaddress.ip_network(text)
         except ValueError:
-            issues.append(f"{group}: '{field}|cidr' value {text!r} is no network")
+            try:
+                network = ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                issues.append(f"{group}: '{field}|cidr' value {text!r} is no network")
+            else:
+                issues.append(f"{group}: '{field}|cidr' value {text!r} has host bits set (the network is {network})")

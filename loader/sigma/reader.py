@@ -17,7 +17,7 @@ from sigma.rule.base import check_alias_expansion
 
 from graph_schema.errors import RuleLocation, RuleParseError
 
-__all__ = ["SigmaDocument", "SigmaFile", "read_file", "load_yaml", "merge_documents", "deep_merge"]
+__all__ = ["SigmaDocument", "SigmaFile", "WrittenFloat", "read_file", "load_yaml", "merge_documents", "deep_merge"]
 
 _ANCHOR = re.compile(rb"(?:^|[\s\[{,:-])&[^\s,\[\]{}]")  # a YAML anchor (aliases need one)
 
@@ -39,6 +39,20 @@ class SigmaFile:
     warnings: list[str] = field(default_factory=list)
 
 
+class WrittenFloat(float):
+    """A YAML float that remembers how it was written (`1.0`, `1.10`), so a version number keeps its text."""
+
+    __slots__ = ("text",)
+
+    def __new__(cls, value: float, text: str) -> WrittenFloat:
+        number = super().__new__(cls, value)
+        number.text = text
+        return number
+
+    def __reduce__(self) -> tuple[type[WrittenFloat], tuple[float, str]]:
+        return WrittenFloat, (float(self), self.text)
+
+
 class _Loader(yaml.CSafeLoader):
     """CSafeLoader that records duplicate mapping keys instead of silently keeping the last value."""
 
@@ -58,6 +72,13 @@ class _Loader(yaml.CSafeLoader):
                     self.duplicates.append(f"duplicate key '{key.value}' at line {line} (the last value is used)")
                 seen.add(key.value)
         return super().construct_mapping(node, deep)
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> WrittenFloat:
+    return WrittenFloat(loader.construct_yaml_float(node), node.value)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 
 
 def load_yaml(data: bytes) -> tuple[list[Any], list[str]]:

@@ -39,6 +39,7 @@ class Test:
     negated: bool = False
     raw_value: str | None = None
     modifiers: tuple[str, ...] = ()
+    relation: Operator | None = None  # FIELDREF: how `field` compares with the field `value` names
 
 
 class Context(Protocol):
@@ -227,10 +228,10 @@ class _WhereBuilder(Transformer):
         negated = cmp == "!="
         if right.kind == "literal":
             return self._leaf(left, op, right.value, negated, right.raw)
-        if right.kind == "field" and op is Operator.EQ:
-            return self._leaf(left, Operator.FIELDREF, right.value, negated)
-        modifier = "fieldref" if right.kind == "field" else "expression"
-        return self._leaf(left, op, right.value, negated, modifiers=(modifier,))
+        if right.kind == "field":  # field against field: FIELDREF, the comparison (unless equality) as its relation
+            relation = None if op is Operator.EQ else op
+            return self._leaf(left, Operator.FIELDREF, right.value, negated, relation=relation)
+        return self._leaf(left, op, right.value, negated, modifiers=("expression",))
 
     def w_like(self, children: list) -> Expr | None:
         left, pattern = children
@@ -257,8 +258,8 @@ class _WhereBuilder(Transformer):
         return _combine(Or, leaves)
 
     def _leaf(self, left: _Operand, op: Operator, value: str | None, negated: bool = False,
-              raw: str | None = None, modifiers: tuple[str, ...] = ()) -> Expr | None:
-        return self.ctx.leaf(Test(left.value, op, value, left.start, negated, raw, modifiers))
+              raw: str | None = None, modifiers: tuple[str, ...] = (), relation: Operator | None = None) -> Expr | None:
+        return self.ctx.leaf(Test(left.value, op, value, left.start, negated, raw, modifiers, relation))
 
     def _like(self, left: _Operand, pattern: _Operand) -> Expr | None:
         value = pattern.value.replace("%", "*")

@@ -74,7 +74,8 @@ class StageContext:
             scope = Scope.EVENT_CATEGORY
         name = state.resolve(test.field) if test.field else None
         return Leaf(Predicate(name, test.operator, test.value, test.negated, raw_value=test.raw_value,
-                              modifiers=test.modifiers, macro=macro, scope=scope, group=self.group))
+                              modifiers=test.modifiers, macro=macro, scope=scope, group=self.group,
+                              relation=test.relation))
 
     def subsearch(self, text: str, pos: int, kind: str = "and") -> None:
         """Interpret `[text]` (at `pos` of this stage's text) as a pipeline of its own."""
