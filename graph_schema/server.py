@@ -63,6 +63,7 @@ server.jvm.additional=-XX:+UseG1GC
 dbms.security.auth_enabled=true
 dbms.usage_report.enabled=false
 db.transaction.timeout=300s
+browser.remote_content_hostname_whitelist=localhost,127.0.0.1
 """
 
 

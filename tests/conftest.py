@@ -13,6 +13,8 @@ from graph_schema.field_catalog import ecs_schema_path
 from graph_schema.schema import apply_schema
 from graph_schema.server import LocalServer
 from graph_schema.settings import Settings, load_settings
+from loader.pipeline import run_load
+from loader.report import LoadReport
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -86,10 +88,33 @@ def driver(neo4j_settings: Settings) -> Iterator[Driver]:
     drv.close()
 
 
+_FULL: dict[str, LoadReport] = {}  # the report of the full-corpora load the test graph holds, if it holds one
+
+
 def clean_graph(drv: Driver) -> None:
     """Delete every node and relationship (Community Edition has one user database: clean, don't create)."""
     with drv.session() as session:
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
+    _FULL.clear()
+
+
+def load_full_corpora(drv: Driver, corpora: Path) -> LoadReport:
+    """Load ATT&CK and every real corpus into the test graph (once: later callers get the same report until a
+    module cleans the graph)."""
+    if "report" not in _FULL:
+        vendors = {v: corpora / v for v in ("sigma", "elastic", "splunk")}
+        _FULL["report"] = run_load(drv, None, attack=corpora / "attack" / "enterprise-attack.json.gz",
+                                   attack_version="18.1", corpora=vendors)
+    return _FULL["report"]
+
+
+@pytest.fixture(scope="module")
+def full_graph(driver: Driver, corpora: Path) -> tuple[Driver, LoadReport]:
+    """The driver on a graph holding ATT&CK 18.1 and the full real corpora, and that load's report.
+
+    Modules using it are named `test_corpus_*.py` so they run one after the other and share one load.
+    """
+    return driver, load_full_corpora(driver, corpora)
 
 
 @pytest.fixture(scope="module")

@@ -168,7 +168,7 @@ def test_export_graphml_and_json_round_trip(neo4j_settings, graph: Driver, corpu
     env = {"NEO4J_URI": neo4j_settings.neo4j_uri, "NEO4J_PASSWORD": neo4j_settings.neo4j_password}
     for fmt in ("graphml", "json"):
         out = tmp_path / f"g.{fmt}"
-        res = CliRunner().invoke(cli, ["export", "--format", fmt, "-o", str(out)], env=env)
+        res = CliRunner().invoke(cli, ["export", "graph", "--format", fmt, "-o", str(out)], env=env)
         assert res.exit_code == 0, res.output
         g = nx.read_graphml(out) if fmt == "graphml" else nx.node_link_graph(json.loads(out.read_text()),
                                                                               edges="edges")
