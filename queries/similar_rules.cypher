@@ -4,14 +4,14 @@
 // category: Rules
 // tags: [rule, similarity, duplicates, cross-vendor]
 // parameters:
-//   uid: {type: string, format: rule, example: "sigma:999e8307-a775-4d5f-addc-4855632335be", description: "the rule (or give `indicators`)"}
+//   uid: {type: string, format: rule, example: "elastic:3b47900d-e793-49e8-968f-c90dc3526aa1", description: "the rule (or give `indicators`)"}
 //   indicators: {type: list, format: indicator, default: [], example: [], description: "a draft's selection indicator keys"}
 //   other_vendors: {type: boolean, default: false, example: false, description: "only rules of other vendors"}
 //   min_jaccard: {type: float, default: 0.2, example: 0.2, minimum: 0, maximum: 1}
 //   limit: {type: integer, default: 10, example: 10, minimum: 1, maximum: 200}
 // columns: [uid, vendor, title, jaccard, shared, size]
 // ---
-:param uid => "sigma:999e8307-a775-4d5f-addc-4855632335be";
+:param uid => "elastic:3b47900d-e793-49e8-968f-c90dc3526aa1";
 :param indicators => [];
 :param other_vendors => false;
 :param min_jaccard => 0.2;
