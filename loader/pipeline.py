@@ -226,6 +226,8 @@ def run_load(driver: Driver, database: str | None, *, attack: Path | None = None
         report.vendors.append(_load_vendor(writer, normalizer, vendor, Path(root), resolver, tactics, full=full,
                                            force=force, loaded_at=loaded_at, show_progress=show_progress))
     writer.sweep_orphans()
+    if normalizer is not None:
+        writer.record_normalization(normalizer.version, str(normalizer.ecs_path))
     if force or any(v.written or v.removed for v in report.vendors):
         writer.derive(LOADERS)
     report.seconds = time.perf_counter() - started

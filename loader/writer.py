@@ -329,6 +329,11 @@ class GraphWriter:
         """Replace the ATT&CK log source -> catalog event links."""
         self.run(LINK_LOG_SOURCES, rows=rows)
 
+    def record_normalization(self, version: str, ecs_path: str) -> None:
+        """Note which normalization wrote the graph (`detgraph check` normalizes a draft the same way)."""
+        self.run("MERGE (m:Meta {key: 'normalization'}) SET m.version = $version, m.ecs_path = $ecs_path",
+                 version=version, ecs_path=ecs_path)
+
     def derive(self, vendors: Iterable[str]) -> None:
         """Recompute what is stored for cheap reading (`derived_statements`)."""
         for statement in derived_statements(vendors):

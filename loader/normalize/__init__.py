@@ -32,6 +32,7 @@ class Normalizer:
     maps: FieldMaps
     events_catalog: EventCatalog
     version: str = ""  # changes when ECS, a field map or the event catalog changes: rules are then rewritten
+    ecs_path: Path | None = None
     data_sources: dict[str, DataSource] = field(default_factory=dict)  # Splunk data sources, by name
 
     @classmethod
@@ -41,7 +42,7 @@ class Normalizer:
         digest = hashlib.sha256(Path(ecs_path).read_bytes())
         for path in sorted([*FIELDS_DIR.glob("*.yml"), *EVENTS_DIR.glob("*.yml")]):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
-        return cls(FieldMaps.load(catalog), EventCatalog.load(fields=catalog), digest.hexdigest()[:16])
+        return cls(FieldMaps.load(catalog), EventCatalog.load(fields=catalog), digest.hexdigest()[:16], Path(ecs_path))
 
     @property
     def catalog(self) -> FieldCatalog:
