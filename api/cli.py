@@ -9,6 +9,7 @@ import click
 from api.clikit import DetgraphGroup
 from api.commands.db import db
 from api.commands.export import export
+from api.commands.fields import fields
 from api.commands.load import fetch_command, load
 from api.commands.query import query, reports
 from api.commands.rule import rule
@@ -39,7 +40,7 @@ def cli(ctx: click.Context, config: Path | None) -> None:
         sys.exit(exc.exit_code)
 
 
-for command in (db, schema, load, fetch_command, rule, reports, query, export):
+for command in (db, schema, load, fetch_command, rule, fields, reports, query, export):
     cli.add_command(command)
 
 
