@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from graph_schema.errors import ConfigError
+from loader.vendors import CORPORA
 
 __all__ = ["Settings", "DEV_PASSWORD", "load_settings"]
 
 DEV_PASSWORD = "detgraph-dev"  # local development default only; set NEO4J_PASSWORD anywhere else
 CONFIG_FILE = "detgraph.toml"
-CORPUS_KEYS = ("attack", "sigma", "elastic", "splunk")
+CORPUS_KEYS = tuple(CORPORA)
 
 
 @dataclass(slots=True)

@@ -23,17 +23,13 @@ from graph_schema.schema import apply_schema
 from loader.attack import read_attack
 from loader.attack_graph import technique_resolver_from_graph, write_attack
 from loader.base import VendorLoader
-from loader.elastic import ElasticLoader
 from loader.model import DataSource, Rule
 from loader.report import LoadReport, VendorReport
 from loader.rows import ROW_FORMAT, Provenance, data_source_row, rule_row, rule_uid
-from loader.sigma import SigmaLoader
-from loader.splunk import SplunkLoader
+from loader.vendors import LOADERS
 from loader.writer import RULE_BATCH, GraphWriter, batched
 
 __all__ = ["LOADERS", "run_load", "parse_corpus", "provenance_of"]
-
-LOADERS: dict[str, type[VendorLoader]] = {"sigma": SigmaLoader, "elastic": ElasticLoader, "splunk": SplunkLoader}
 
 T = TypeVar("T")
 
