@@ -85,7 +85,7 @@ def test_macros_load_reads_fixture_directory(fixtures):
     assert lib.macros["field_equals"].arguments == ("field", "value")
     assert "broken_macro" in lib.broken
     expansion = lib.expand("`broken_macro`")
-    assert expansion.issues[0].startswith("unknown macro `broken_macro`: broken_macro.yml: unreadable")
+    assert expansion.issues[0].startswith("unknown macro `broken_macro`: broken_macro.yml: invalid YAML at line")
 
 
 def test_macros_load_missing_directory_is_empty(tmp_path):

@@ -32,6 +32,7 @@ from loader.model import (
     TechniqueRef,
     Telemetry,
 )
+from loader.walk import read_text, unreadable
 
 __all__ = ["ElasticLoader", "read_rule", "QUERY_PARSERS", "QUERY_TREES", "ML_REASON"]
 
@@ -274,17 +275,20 @@ class ElasticLoader(VendorLoader):
 
     vendor: ClassVar[str] = "elastic"
     rule_dirs: ClassVar[tuple[str, ...]] = ("rules", "rules_building_block")
-
-    def files(self) -> list[Path]:
-        """Every `*.toml` under the rule directories, sorted."""
-        return sorted(p for d in self.rule_dirs for p in (self.root / d).rglob("*.toml"))
+    suffix: ClassVar[str] = ".toml"
 
     def parse_file(self, path: Path) -> ParsedFile:
         """One TOML file -> one rule (possibly partial), or a failure when it is no valid rule file."""
         rel = relative_path(Path(path), self.root)
         try:
-            doc = tomli.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as exc:
+            doc = tomli.loads(read_text(Path(path)))
+        except OSError as exc:
+            return ParsedFile(failures=[LoadFailure(rel, unreadable(exc))])
+        except UnicodeDecodeError as exc:
+            return ParsedFile(failures=[LoadFailure(rel, f"not UTF-8 text: byte {exc.start}: {exc.reason}")])
+        except tomli.TOMLDecodeError as exc:
             return ParsedFile(failures=[LoadFailure(rel, f"invalid TOML: {exc}")])
+        except RecursionError:
+            return ParsedFile(failures=[LoadFailure(rel, "invalid TOML: arrays or tables nested too deeply to read")])
         rule = read_rule(doc, rel)
         return ParsedFile(failures=[rule]) if isinstance(rule, LoadFailure) else ParsedFile(rules=[rule])

@@ -29,10 +29,7 @@ class SigmaLoader(VendorLoader):
     """Reads a SigmaHQ checkout (or a copy of its rule folders) rooted at `root`."""
 
     vendor: ClassVar[str] = "sigma"
-
-    def files(self) -> list[Path]:
-        """Every `*.yml` below the rule folders, sorted."""
-        return sorted(p for folder in RULE_FOLDERS for p in (self.root / folder).rglob("*.yml") if p.is_file())
+    rule_dirs: ClassVar[tuple[str, ...]] = RULE_FOLDERS
 
     def parse_file(self, path: Path) -> ParsedFile:
         """One `Rule` per rule document of `path`; unreadable files and non-rule documents as failures."""

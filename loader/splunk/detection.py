@@ -12,6 +12,7 @@ from loader.model import EventRef, LoadFailure, ParsedFile, Rule, TechniqueRef
 from loader.splunk.datasources import DataSourceCatalog
 from loader.splunk.macros import MacroLibrary
 from loader.splunk.spl import event_codes, parse_spl
+from loader.walk import read_regular, unreadable, yaml_reason
 
 __all__ = ["parse_detection"]
 
@@ -38,14 +39,13 @@ def _primitive(value: Any) -> bool:
 def _load(path: Path) -> dict[str, Any] | str:
     """The YAML mapping of `path`, or why there is none."""
     try:
-        with path.open("rb") as fh:
-            data = yaml.load(fh, Loader=yaml.CSafeLoader)
+        data = yaml.load(read_regular(path), Loader=yaml.CSafeLoader)
     except OSError as exc:
-        return f"unreadable: {exc.strerror or exc.__class__.__name__}"
+        return unreadable(exc)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        return f"invalid YAML{where}: {getattr(exc, 'problem', None) or exc.__class__.__name__}"
+        return yaml_reason(exc)
+    except RecursionError:
+        return "YAML nested too deeply to read"
     return data if isinstance(data, dict) else "not a detection (the YAML is no mapping)"
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from loader.walk import read_regular, unreadable, walk_corpus, yaml_reason
+
 __all__ = ["Macro", "MacroSpan", "Expansion", "MacroLibrary", "is_silent_macro", "strip_comments"]
 
 MAX_DEPTH = 10
@@ -89,7 +91,10 @@ class MacroLibrary:
         """Read every `*.yml` below `directory` (missing directory: an empty library)."""
         macros: dict[str, Macro] = {}
         broken: dict[str, str] = {}
-        for path in sorted(Path(directory).glob("*.yml")) if Path(directory).is_dir() else []:
+        found = walk_corpus(Path(directory), suffixes=".yml", recursive=False)
+        for failure in found.failures:
+            broken[Path(failure.path).stem] = f"{Path(failure.path).name}: {failure.reason}"
+        for path in found.files:
             macro, reason = _read_macro(path)
             if macro is None:
                 broken[path.stem] = f"{path.name}: {reason}"
@@ -150,10 +155,13 @@ def _builtin(name: str) -> Macro | None:
 def _read_macro(path: Path) -> tuple[Macro | None, str]:
     """One macro file, or None and the reason it cannot be used."""
     try:
-        with path.open("rb") as fh:
-            data = yaml.load(fh, Loader=yaml.CSafeLoader)
-    except (OSError, yaml.YAMLError) as exc:
-        return None, f"unreadable: {exc.__class__.__name__}"
+        data = yaml.load(read_regular(path), Loader=yaml.CSafeLoader)
+    except OSError as exc:
+        return None, unreadable(exc)
+    except yaml.YAMLError as exc:
+        return None, yaml_reason(exc)
+    except RecursionError:
+        return None, "YAML nested too deeply to read"
     if not isinstance(data, dict) or not isinstance(data.get("definition"), str | int | float | bool):
         return None, "no definition"
     name = _ARITY.sub("", str(data.get("name") or path.stem))  # Splunk names `name(2)` by argument count
