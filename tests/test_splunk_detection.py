@@ -128,3 +128,18 @@ def test_detection_bad_technique_id_is_an_issue(tmp_path):
     (rule,) = SplunkLoader(tmp_path).parse_file(path).rules
     assert rule.techniques == [TechniqueRef("T1059")]
     assert rule.issues == ["not an ATT&CK technique id: 'attack.x'"]
+
+
+def test_detection_macro_fan_out_is_a_partial_rule_not_a_hang(tmp_path):
+    (tmp_path / "macros").mkdir()
+    for i in range(9):  # ten macros, each calling the next eight times: 8**9 expansions unbounded
+        (tmp_path / "macros" / f"m{i}.yml").write_text(
+            f"name: m{i}\ndefinition: '{' OR '.join([f'`m{i + 1}`'] * 8)}'\n")
+    (tmp_path / "macros" / "m9.yml").write_text("name: m9\ndefinition: process_name=cmd.exe\n")
+    path = tmp_path / "detections" / "bomb.yml"
+    path.parent.mkdir()
+    path.write_text("id: bomb\nname: Bomb\nsearch: 'index=main user=x `m0` | stats count'\n")
+    (rule,) = SplunkLoader(tmp_path).parse_file(path).rules
+    assert rule.partial
+    assert any(issue.startswith("macros expand to more than") for issue in rule.issues)
+    assert [(p.field, p.value) for p in rule.predicates] == [("index", "main"), ("user", "x")]

@@ -1,7 +1,9 @@
 """Splunk search macros (`macros/*.yml`): load them once, expand `` `name` `` and `` `name(args)` `` in SPL.
 
 Expansion is textual, like Splunk's: arguments replace `$arg$` in the definition, nested macros expand
-recursively (depth limit, cycle detection). Each outermost macro call leaves a `MacroSpan` over the text it
+recursively (depth limit, cycle detection, and a size limit: macros that call each other several times
+grow exponentially within the depth limit, so a search whose expansion passes `MAX_EXPANSION` characters
+is left unexpanded, with the reason as an issue). Each outermost macro call leaves a `MacroSpan` over the text it
 expanded to, so a parser can tell which predicates came from which macro the rule author wrote.
 """
 from __future__ import annotations
@@ -17,6 +19,7 @@ from loader.walk import read_regular, unreadable, walk_corpus, yaml_reason
 __all__ = ["Macro", "MacroSpan", "Expansion", "MacroLibrary", "is_silent_macro", "strip_comments"]
 
 MAX_DEPTH = 10
+MAX_EXPANSION = 100_000  # characters of macro text one search may expand to (ESCU's largest: ~5,000)
 
 # Formatting macros that shape output but never filter events: they expand to nothing.
 SILENT_MACROS = frozenset({"security_content_summariesonly", "security_content_ctime"})
@@ -109,20 +112,24 @@ class MacroLibrary:
         out: list[str] = []
         spans: list[MacroSpan] = []
         issues: list[str] = []
+        budget = [MAX_EXPANSION]
         length = pos = 0
-        for m in _CALL.finditer(spl):
+        try:
+            bodies = [(m, self._body(m.group(1), m.group(2), (), issues, budget)) for m in _CALL.finditer(spl)]
+        except _TooLarge as exc:
+            return Expansion(_CALL.sub(" ", spl), [], [*dict.fromkeys(issues), str(exc)])
+        for m, body in bodies:
             out.append(spl[pos : m.start()])
             length += m.start() - pos
-            body = self._body(m.group(1), m.group(2), (), issues)
             if body.strip():
                 spans.append(MacroSpan(length, length + len(body), m.group(1)))
             out.append(body)
             length += len(body)
             pos = m.end()
         out.append(spl[pos:])
-        return Expansion("".join(out), spans, issues)
+        return Expansion("".join(out), spans, list(dict.fromkeys(issues)))
 
-    def _body(self, name: str, args: str | None, stack: tuple[str, ...], issues: list[str]) -> str:
+    def _body(self, name: str, args: str | None, stack: tuple[str, ...], issues: list[str], budget: list[int]) -> str:
         """The fully expanded text of one call ('' for silent, unknown or broken macros)."""
         if is_silent_macro(name):
             return " "
@@ -143,8 +150,16 @@ class MacroLibrary:
         text = macro.definition
         for arg, value in zip(macro.arguments, values, strict=False):
             text = text.replace(f"${arg}$", value)
+        budget[0] -= len(text)
+        if budget[0] < 0:
+            raise _TooLarge(f"macros expand to more than {MAX_EXPANSION:,} characters (at `{name}`, "
+                            f"via {' -> '.join((*stack, name))}): macros left unexpanded")
         inner = (*stack, name)
-        return _CALL.sub(lambda m: self._body(m.group(1), m.group(2), inner, issues), text)
+        return _CALL.sub(lambda m: self._body(m.group(1), m.group(2), inner, issues, budget), text)
+
+
+class _TooLarge(Exception):
+    """A search's macro expansion passed `MAX_EXPANSION` (the message is the rule issue)."""
 
 
 def _builtin(name: str) -> Macro | None:
