@@ -36,6 +36,8 @@ def cli(ctx: click.Context, config: Path | None) -> None:
     except DetgraphError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    for warning in ctx.obj.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 for command in (db, schema, load, fetch_command, rule, export):
