@@ -1,4 +1,8 @@
-"""The `detgraph` command line (click): the root group; each command group lives in api/commands/."""
+"""The `detgraph` command line (click): the root group; each command group lives in api/commands/.
+
+Command modules are imported by name when a command runs (or `--help` lists them), and import the driver
+and parsers inside their functions: `detgraph --help` never loads Neo4j, pySigma, eql or lark.
+"""
 from __future__ import annotations
 
 import sys
@@ -6,21 +10,25 @@ from pathlib import Path
 
 import click
 
-from api.clikit import DetgraphGroup
-from api.commands.db import db
-from api.commands.export import export
-from api.commands.load import fetch_command, load
-from api.commands.rule import rule
-from api.commands.schema import schema
+from api.clikit import LazyGroup
 from graph_schema.errors import DetgraphError
 from graph_schema.settings import load_settings
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "COMMANDS"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+COMMANDS = {
+    "db": "api.commands.db:db",
+    "schema": "api.commands.schema:schema",
+    "load": "api.commands.load:load",
+    "fetch": "api.commands.load:fetch_command",
+    "rule": "api.commands.rule:rule",
+    "export": "api.commands.export:export",
+}
+"""command name -> "module:attribute" of its click command."""
 
 
-@click.group(cls=DetgraphGroup, context_settings=CONTEXT)
+@click.group(cls=LazyGroup, context_settings=CONTEXT, lazy_commands=COMMANDS)
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Settings file (default: ./detgraph.toml or $DETGRAPH_CONFIG).")
 @click.pass_context
@@ -40,10 +48,10 @@ def cli(ctx: click.Context, config: Path | None) -> None:
         click.echo(f"warning: {warning}", err=True)
 
 
-for command in (db, schema, load, fetch_command, rule, export):
-    cli.add_command(command)
-
-
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="detgraph")
+
+
+if __name__ == "__main__":
+    main()

@@ -15,12 +15,8 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-
-from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from graph_schema.errors import ServerError
 from graph_schema.settings import Settings
@@ -230,6 +226,9 @@ class LocalServer:
 
     def _ensure_password(self) -> None:
         """On first start Neo4j's user `neo4j` has password `neo4j`; set it to the configured one."""
+        from neo4j import GraphDatabase
+        from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
         s = self.settings
         deadline = time.monotonic() + 60
         while True:
@@ -273,6 +272,8 @@ class LocalServer:
 
     def status(self, *, patience: float = 0.0) -> ServerStatus:
         """Running or stopped, with the version the HTTP endpoint reports (retried for `patience` seconds)."""
+        import urllib.request
+
         pid = self.pid()
         version = None
         deadline = time.monotonic() + patience

@@ -6,8 +6,7 @@ from pathlib import Path
 import click
 
 from api.clikit import settings_of
-from graph_schema.db import open_driver
-from loader.export import FORMATS, export_graph
+from loader.export import FORMATS
 
 __all__ = ["export"]
 
@@ -23,6 +22,9 @@ def export(ctx: click.Context, fmt: str, output: Path) -> None:
     Example:
       detgraph export --format graphml -o detgraph.graphml
     """
+    from graph_schema.db import open_driver
+    from loader.export import export_graph
+
     s = settings_of(ctx)
     with open_driver(s) as driver:
         graph = export_graph(driver, output, fmt, s.neo4j_database)

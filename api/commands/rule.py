@@ -7,8 +7,6 @@ from typing import Any
 import click
 
 from api.clikit import DetgraphGroup, settings_of
-from graph_schema.db import open_driver
-from queries.rule_detail import rule_detail
 
 __all__ = ["rule"]
 
@@ -65,6 +63,9 @@ def rule_show(ctx: click.Context, rule_id: str, fmt: str) -> None:
     Example:
       detgraph rule show sigma:6b4d3a0c-... --format json
     """
+    from graph_schema.db import open_driver
+    from queries.rule_detail import rule_detail
+
     s = settings_of(ctx)
     with open_driver(s) as driver:
         detail = rule_detail(driver, rule_id, s.neo4j_database)
