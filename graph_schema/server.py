@@ -59,6 +59,13 @@ server.jvm.additional=-XX:+UseG1GC
 dbms.security.auth_enabled=true
 dbms.usage_report.enabled=false
 db.transaction.timeout=300s
+# Transaction logs: a knowledge base reloaded from its corpora needs no history beyond crash recovery.
+# Keep one rotated 64 MiB file behind the last checkpoint, and checkpoint every 64 MiB of log so old files go
+# (Neo4j's defaults, 2 days of 256 MiB files checkpointed every 15 minutes, let 5 reloads take 0.6 GB).
+db.tx_log.rotation.size=64M
+db.tx_log.rotation.retention_policy=1 files
+db.checkpoint=VOLUME
+db.checkpoint.interval.volume=64m
 """
 
 
