@@ -19,7 +19,7 @@ from pathlib import Path
 from loader.model import LoadFailure
 
 __all__ = ["CorpusFiles", "MAX_FILE_BYTES", "walk_corpus", "read_regular", "read_text", "unreadable", "relative_path",
-           "yaml_reason"]
+           "text_reason", "yaml_reason"]
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """A larger file is no rule file (the largest in the real corpora is well under 1 MiB)."""
@@ -78,16 +78,31 @@ def read_text(path: Path) -> str:
     return read_regular(path).decode("utf-8-sig")
 
 
-def yaml_reason(exc: Exception) -> str:
+def text_reason(exc: UnicodeDecodeError, data: bytes) -> str:
+    """Where and why `data` stops being UTF-8 text."""
+    line = data.count(b"\n", 0, exc.start) + 1
+    return f"not UTF-8 text at line {line}, byte {exc.start}: {exc.reason}"
+
+
+def yaml_reason(exc: Exception, data: bytes | None = None) -> str:
     """Why PyYAML could not read a file, with the line (syntax) or byte (encoding) where it stopped."""
     mark = getattr(exc, "problem_mark", None)
     if mark is not None:
         problem = getattr(exc, "problem", None) or type(exc).__name__
         return f"invalid YAML at line {mark.line + 1}, column {mark.column + 1}: {problem}"
     position = getattr(exc, "position", None)
-    if position is not None:  # a ReaderError: bytes that are no (UTF-8) text, or control characters
+    if position is not None:  # a ReaderError: bytes that are no UTF-8 text, or control characters
+        if data is not None:
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                return text_reason(bad, data)
         reason = getattr(exc, "reason", None) or "unreadable character"
-        return f"not UTF-8 text at byte {position}: {reason}"
+        character = getattr(exc, "character", None)
+        if isinstance(character, int) and character >= 0:
+            character = chr(character)
+        shown = f" {character!r}" if isinstance(character, str) else ""
+        return f"unreadable character{shown} at position {position}: {reason}"
     return f"invalid YAML: {' '.join(str(exc).split()) or type(exc).__name__}"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import yaml
 
 from loader.base import relative_path
+from loader.expect import Field, check_fields
 from loader.model import EventRef, LoadFailure, ParsedFile, Rule, TechniqueRef
 from loader.splunk.datasources import DataSourceCatalog
 from loader.splunk.macros import MacroLibrary
@@ -19,6 +20,16 @@ __all__ = ["parse_detection"]
 _TECHNIQUE = re.compile(r"T\d{4}(?:\.\d{3})?")
 # Tags with a home of their own on the rule; every other primitive tag is kept in `properties`.
 _TAGS_ELSEWHERE = frozenset({"mitre_attack_id", "cve", "analytic_story", "observable"})
+# The fields read here: required ones are those every detection of splunk/security_content carries
+_FIELDS = {
+    "name": Field("text", True), "date": Field("text", True), "author": Field("text", True),
+    "type": Field("text", True), "status": Field("text", True), "description": Field("text", True),
+    "search": Field("text", True), "how_to_implement": Field("text", True),
+    "known_false_positives": Field("texts", True), "references": Field("texts", True),
+    "tags": Field("mapping", True), "data_source": Field("texts"), "data_sources": Field("texts"),
+}  # fmt: skip
+_TAG_FIELDS = {"analytic_story": Field("texts", True), "mitre_attack_id": Field("texts"), "cve": Field("texts"),
+               "severity": Field("text")}
 
 
 def _text(value: Any) -> str | None:
@@ -38,12 +49,14 @@ def _primitive(value: Any) -> bool:
 
 def _load(path: Path) -> dict[str, Any] | str:
     """The YAML mapping of `path`, or why there is none."""
+    raw = b""
     try:
-        data = yaml.load(read_regular(path), Loader=yaml.CSafeLoader)
+        raw = read_regular(path)
+        data = yaml.load(raw, Loader=yaml.CSafeLoader)
     except OSError as exc:
         return unreadable(exc)
     except yaml.YAMLError as exc:
-        return yaml_reason(exc)
+        return yaml_reason(exc, raw)
     except RecursionError:
         return "YAML nested too deeply to read"
     return data if isinstance(data, dict) else "not a detection (the YAML is no mapping)"
@@ -58,9 +71,11 @@ def parse_detection(path: Path, root: Path, macros: MacroLibrary, catalog: DataS
     rule_id = _text(data.get("id"))
     if rule_id is None:
         return ParsedFile(failures=[LoadFailure(rel, "detection has no id", None)])
+    issues = check_fields(data, _FIELDS)
     tags = data.get("tags") if isinstance(data.get("tags"), dict) else {}
+    if "tags" in data and isinstance(data.get("tags"), dict):
+        issues += check_fields(tags, _TAG_FIELDS, "tags.")
     status = _text(data.get("status"))
-    issues = [] if _text(data.get("name")) else ["detection has no name"]
     techniques = []
     for technique in _strings(tags.get("mitre_attack_id")):
         if _TECHNIQUE.fullmatch(technique):
