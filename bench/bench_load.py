@@ -17,15 +17,16 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from graph_schema.db import connect  # noqa: E402
 from graph_schema.server import LocalServer  # noqa: E402
-from loader.pipeline import LOADERS, parse_corpus, run_load  # noqa: E402
+from graph_schema.testing import clean_graph, throwaway_settings  # noqa: E402
+from loader.pipeline import parse_corpus, run_load  # noqa: E402
 from loader.report import VendorReport  # noqa: E402
-from tests.conftest import clean_graph, test_settings  # noqa: E402
+from loader.vendors import LOADERS  # noqa: E402
 
 
 def main(corpora: Path) -> None:
     """Measure and print."""
-    settings = test_settings(bolt_port=7689, http_port=7476, name="bench-neo4j")
-    settings.heap, settings.pagecache = "1g", "512m"
+    settings = throwaway_settings(7689, 7476, "bench-neo4j", state_root=REPO_ROOT / ".detgraph", heap="1g",
+                                  pagecache="512m")
     server = LocalServer(settings)
     started = server.pid() is None
     server.start()
