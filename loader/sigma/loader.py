@@ -43,7 +43,7 @@ class SigmaLoader(VendorLoader):
         try:
             sigma_file = read_file(path, rel)
         except RuleParseError as error:
-            out.failures.append(LoadFailure(rel, str(error)))
+            out.failures.append(LoadFailure(rel, error.message))  # the report names the file already
             return out
         out.failures.extend(LoadFailure(rel, reason) for reason in sigma_file.rejected)
         seen: set[str] = set()

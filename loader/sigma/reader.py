@@ -16,7 +16,7 @@ from sigma.exceptions import SigmaError
 from sigma.rule.base import check_alias_expansion
 
 from graph_schema.errors import RuleLocation, RuleParseError
-from loader.walk import read_regular, unreadable
+from loader.walk import read_regular, unreadable, yaml_reason
 
 __all__ = ["SigmaDocument", "SigmaFile", "read_file", "load_yaml", "merge_documents", "deep_merge"]
 
@@ -76,6 +76,7 @@ def load_yaml(data: bytes) -> tuple[list[Any], list[str]]:
 def read_file(path: Path, name: str | None = None) -> SigmaFile:
     """Read and merge one Sigma file; raises RuleParseError (naming `name`, default `path`) for unreadable YAML."""
     name = name or str(path)
+    data = b""
     try:
         data = read_regular(path)
         documents, duplicates = load_yaml(data)
@@ -89,8 +90,7 @@ def read_file(path: Path, name: str | None = None) -> SigmaFile:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        message = " ".join(str(error).split())
-        raise RuleParseError(f"invalid YAML: {message}", RuleLocation(name, line)) from error
+        raise RuleParseError(yaml_reason(error, data), RuleLocation(name, line)) from error
     merged = merge_documents(documents)
     merged.warnings.extend(duplicates)
     return merged
