@@ -49,8 +49,18 @@ def cli(ctx: click.Context, config: Path | None) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="detgraph")
+    """Console-script entry point: a usage error is one `error:` line too (exit 2), as every other failure."""
+    try:
+        code = cli.main(prog_name="detgraph", standalone_mode=False)
+    except click.ClickException as exc:
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see: {ctx.command_path} --help)" if ctx is not None else ""
+        click.echo(f"error: {' '.join(exc.format_message().split())}{hint}", err=True)
+        sys.exit(exc.exit_code)
+    except click.Abort:
+        click.echo("error: aborted", err=True)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -160,3 +160,61 @@ def test_cli_driver_error_is_one_line_exit_2(tmp_path: Path) -> None:
                                 ["boom"])
     assert result.exit_code == 2
     assert result.output.startswith("error: Neo4j failed: Connection to 127.0.0.1:7 lost (details in ")
+
+
+def _detgraph(tmp_path: Path, args: list[str], toml: bytes | None = None,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """`detgraph ARGS` in a fresh process, in `tmp_path` (with `toml` as its detgraph.toml)."""
+    if toml is not None:
+        (tmp_path / "detgraph.toml").write_bytes(toml)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("NEO4J_", "DETGRAPH_"))}
+    full_env = {**clean, "PYTHONPATH": str(REPO_ROOT), "DETGRAPH_STATE_DIR": str(tmp_path / "state"),
+                "NEO4J_URI": "bolt://127.0.0.1:1", **(env or {})}  # nothing listens on port 1
+    return subprocess.run([sys.executable, "-m", "api.cli", *args], cwd=tmp_path, env=full_env, capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+FUZZ = [  # (detgraph.toml, environment, arguments, what the one line says)
+    (b'[server]\nbolt_port = "abc"\n', {}, ["db", "status"], "[server] bolt_port must be a port number"),
+    (b"[server]\nheap = 1\n", {}, ["db", "start"], "[server] heap must be a memory size"),
+    (b"[corpora]\nsigma = 5\n", {}, ["load"], "[corpora] sigma must be a non-empty string, not 5"),
+    (b'corpora = "x"\n', {}, ["load"], "corpora must be a table ([corpora])"),
+    (b"\x89PNG\r\n\x1a\n\x00\xff\xfe binary", {}, ["db", "status"], "not UTF-8 text"),
+    (b"[server\n", {}, ["rule", "show", "x"], "invalid TOML"),
+    (None, {"NEO4J_URI": "http://127.0.0.1:7474"}, ["rule", "show", "x"],
+     "use one of bolt, bolt+s, bolt+ssc, neo4j, neo4j+s, neo4j+ssc"),
+    (None, {"NEO4J_URI": "bolt://h:abc"}, ["schema", "apply"], "NEO4J_URI='bolt://h:abc' is not a valid URI"),
+    (None, {"NEO4J_URI": "localhost"}, ["export", "-o", "x.graphml"], "scheme '(none)' is not supported"),
+    (None, {}, ["rule", "show", "x"], "Neo4j is not reachable at bolt://127.0.0.1:1"),
+    (None, {}, ["db", "fingerprint"], "Neo4j is not reachable"),
+    (None, {"DETGRAPH_BOLT_PORT": "abc"}, ["db", "status"], "DETGRAPH_BOLT_PORT='abc' is not a port number"),
+    (None, {"DETGRAPH_HTTP_PORT": "99999"}, ["db", "status"], "is not a port number"),
+    (None, {}, ["rule", "show", ""], "empty rule id"),
+    (None, {}, ["rule", "show", "  "], "empty rule id"),
+    (None, {}, ["rule", "show", "x" * 5000], "a rule id of 5,000 characters is no rule id"),
+    (None, {}, ["rule", "show", "sigma:\x01\x1b[31m"], "contains control characters"),
+    (None, {}, ["load", "--sigma", "/no/such/corpus"], "Path '/no/such/corpus' does not exist"),
+    (None, {}, ["load", "--elastic", "."], "Neo4j is not reachable"),
+    (None, {}, ["load", "--bogus"], "No such option '--bogus'"),
+    (None, {}, ["no-such-command"], "No such command 'no-such-command'"),
+    (None, {}, ["fetch", "nosuch"], "Invalid value for"),
+    (None, {}, ["export", "--format", "pdf", "-o", "x"], "Invalid value for '--format'"),
+    (None, {"DETGRAPH_CONFIG": "/no/such/dir/"}, ["load"], "nothing to load"),
+]
+
+
+@pytest.mark.parametrize("toml, env, args, says", FUZZ, ids=[" ".join(case[2])[:40] or "-" for case in FUZZ])
+def test_cli_fuzz_bad_input_is_one_line_exit_2(tmp_path: Path, toml: bytes | None, env: dict[str, str],
+                                               args: list[str], says: str) -> None:
+    result = _detgraph(tmp_path, args, toml, env)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error: ") and says in line
+
+
+def test_cli_fuzz_unknown_setting_is_one_warning_line(tmp_path: Path) -> None:
+    result = _detgraph(tmp_path, ["load", "--help"], b'[server]\nheapp = "2g"\n')
+    assert result.returncode == 0 and "Usage:" in result.stdout
+    assert result.stderr.splitlines() == [
+        "warning: detgraph.toml: unknown setting [server] heapp ignored (did you mean heap?)"]
