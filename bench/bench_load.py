@@ -2,12 +2,14 @@
 
 Usage: python bench/bench_load.py [CORPUS_ROOT]   (default ../shared/corpora relative to the repo root)
 
-Runs its own Neo4j (ports 7689/7476, state in .detgraph/bench-neo4j) so it never touches a loaded graph,
-empties it, then in one run measures per vendor: parse only (files -> rules), the full load into the
-empty graph, and the reload of the unchanged corpus; prints their ratios. Also the ATT&CK load alone.
+Runs its own Neo4j (ports 7689/7476, or $DETGRAPH_BENCH_BOLT_PORT / _HTTP_PORT; state in .detgraph/bench-neo4j)
+so it never touches a loaded graph, empties it, then in one run measures per vendor: parse only (files ->
+rules), the full load into the empty graph, and the reload of the unchanged corpus; prints their ratios.
+Also the ATT&CK load alone.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,15 +19,17 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from graph_schema.db import connect  # noqa: E402
 from graph_schema.server import LocalServer  # noqa: E402
-from loader.pipeline import LOADERS, parse_corpus, run_load  # noqa: E402
+from graph_schema.testing import clean_graph, throwaway_settings  # noqa: E402
+from loader.pipeline import parse_corpus, run_load  # noqa: E402
 from loader.report import VendorReport  # noqa: E402
-from tests.conftest import clean_graph, test_settings  # noqa: E402
+from loader.vendors import LOADERS  # noqa: E402
 
 
 def main(corpora: Path) -> None:
     """Measure and print."""
-    settings = test_settings(bolt_port=7689, http_port=7476, name="bench-neo4j")
-    settings.heap, settings.pagecache = "1g", "512m"
+    settings = throwaway_settings(int(os.environ.get("DETGRAPH_BENCH_BOLT_PORT", "7689")),
+                                  int(os.environ.get("DETGRAPH_BENCH_HTTP_PORT", "7476")), "bench-neo4j",
+                                  state_root=REPO_ROOT / ".detgraph", heap="1g", pagecache="512m")
     server = LocalServer(settings)
     started = server.pid() is None
     server.start()

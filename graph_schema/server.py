@@ -15,12 +15,8 @@ import signal
 import socket
 import subprocess
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-
-from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
 
 from graph_schema.errors import ServerError
 from graph_schema.settings import Settings
@@ -64,6 +60,13 @@ dbms.security.auth_enabled=true
 dbms.usage_report.enabled=false
 db.transaction.timeout=300s
 browser.remote_content_hostname_whitelist=localhost,127.0.0.1
+# Transaction logs: a knowledge base reloaded from its corpora needs no history beyond crash recovery.
+# Keep one rotated 64 MiB file behind the last checkpoint, and checkpoint every 64 MiB of log so old files go
+# (Neo4j's defaults, 2 days of 256 MiB files checkpointed every 15 minutes, let 5 reloads take 0.6 GB).
+db.tx_log.rotation.size=64M
+db.tx_log.rotation.retention_policy=1 files
+db.checkpoint=VOLUME
+db.checkpoint.interval.volume=64m
 """
 
 
@@ -231,6 +234,9 @@ class LocalServer:
 
     def _ensure_password(self) -> None:
         """On first start Neo4j's user `neo4j` has password `neo4j`; set it to the configured one."""
+        from neo4j import GraphDatabase
+        from neo4j.exceptions import AuthError, Neo4jError, ServiceUnavailable
+
         s = self.settings
         deadline = time.monotonic() + 60
         while True:
@@ -274,6 +280,8 @@ class LocalServer:
 
     def status(self, *, patience: float = 0.0) -> ServerStatus:
         """Running or stopped, with the version the HTTP endpoint reports (retried for `patience` seconds)."""
+        import urllib.request
+
         pid = self.pid()
         version = None
         deadline = time.monotonic() + patience

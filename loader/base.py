@@ -1,6 +1,7 @@
 """The vendor-loader plug-in interface: files -> rule records, nothing else.
 
-The pipeline (loader/pipeline.py) owns batching, writing, progress bars and the report.
+The pipeline (loader/pipeline.py) owns batching, writing, progress bars and the report. Which files a
+vendor reads is data (`rule_dirs`, `suffix`); the walk itself is the one shared walker (loader/walk.py).
 """
 from __future__ import annotations
 
@@ -9,29 +10,28 @@ from pathlib import Path
 from typing import ClassVar
 
 from loader.model import DataSource, LoadFailure, ParsedFile
+from loader.walk import CorpusFiles, relative_path, walk_corpus
 
 __all__ = ["VendorLoader", "relative_path"]
-
-
-def relative_path(path: Path, root: Path) -> str:
-    """`path` relative to the corpus `root`, with forward slashes (the rule's stable `path`)."""
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 class VendorLoader(ABC):
     """Reads one vendor's corpus rooted at `root` (an upstream checkout or a copy of one)."""
 
     vendor: ClassVar[str]
+    rule_dirs: ClassVar[tuple[str, ...]] = (".",)  # folders below `root` that hold rule files
+    suffix: ClassVar[str] = ".yml"  # how a rule file's name ends
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
 
-    @abstractmethod
+    def walk(self) -> CorpusFiles:
+        """Every regular rule file below the rule folders (sorted), and the entries that cannot be read."""
+        return walk_corpus(self.root, self.rule_dirs, self.suffix)
+
     def files(self) -> list[Path]:
-        """Every rule file below `root`, sorted."""
+        """Every rule file below `root`, sorted (`walk` without its failures)."""
+        return self.walk().files
 
     @abstractmethod
     def parse_file(self, path: Path) -> ParsedFile:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
-from neo4j import Driver
+if TYPE_CHECKING:  # networkx and the driver load when a graph is exported, not when FORMATS is read
+    import networkx as nx
+    from neo4j import Driver
 
 __all__ = ["graph_to_networkx", "export_graph", "FORMATS"]
 
@@ -22,6 +23,8 @@ def _scalar(value: Any) -> Any:
 
 def graph_to_networkx(driver: Driver, database: str | None = None) -> nx.MultiDiGraph:
     """The whole graph as a `networkx.MultiDiGraph` (node attribute `label`, edge attribute `type`)."""
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     with driver.session(database=database, default_access_mode="READ") as session:
         for rec in session.run(NODES):
@@ -35,6 +38,8 @@ def graph_to_networkx(driver: Driver, database: str | None = None) -> nx.MultiDi
 
 def export_graph(driver: Driver, path: Path, fmt: str, database: str | None = None) -> nx.MultiDiGraph:
     """Write the graph to `path` as GraphML or node-link JSON; returns the networkx graph."""
+    import networkx as nx
+
     graph = graph_to_networkx(driver, database)
     if fmt == "graphml":
         nx.write_graphml(graph, path)

@@ -7,17 +7,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from graph_schema.errors import ConfigError
+from loader.vendors import CORPORA
 
 __all__ = ["UPSTREAMS", "LOAD_PATHS", "FetchedRepo", "fetch"]
 
-UPSTREAMS = {
-    "sigma": "https://github.com/SigmaHQ/sigma.git",
-    "elastic": "https://github.com/elastic/detection-rules.git",
-    "splunk": "https://github.com/splunk/security_content.git",
-    "attack": "https://github.com/mitre/cti.git",
-}
-# what `detgraph load` reads inside each checkout
-LOAD_PATHS = {"sigma": ".", "elastic": ".", "splunk": ".", "attack": "enterprise-attack"}
+UPSTREAMS = {c.name: c.upstream for c in CORPORA.values()}
+LOAD_PATHS = {c.name: c.load_path for c in CORPORA.values()}  # what `detgraph load` reads inside each checkout
 
 
 @dataclass(frozen=True, slots=True)

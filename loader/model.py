@@ -22,10 +22,7 @@ __all__ = [
     "ParsedFile",
     "QueryResult",
     "DataSource",
-    "VENDORS",
 ]
-
-VENDORS = ("sigma", "elastic", "splunk")
 
 
 class Operator(StrEnum):

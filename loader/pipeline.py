@@ -24,20 +24,16 @@ from graph_schema.field_catalog import ecs_schema_path
 from graph_schema.schema import apply_schema
 from loader.attack import read_attack
 from loader.attack_graph import technique_resolver_from_graph, write_attack
-from loader.base import VendorLoader
-from loader.elastic import ElasticLoader
-from loader.model import DataSource, Rule
+from loader.base import VendorLoader, relative_path
+from loader.model import DataSource, LoadFailure, ParsedFile, Rule
 from loader.normalize import Normalizer
 from loader.normalize.events import attack_log_source_events
 from loader.report import LoadReport, VendorReport
 from loader.rows import ROW_FORMAT, Provenance, data_source_row, rule_row, rule_uid
-from loader.sigma import SigmaLoader
-from loader.splunk import SplunkLoader
+from loader.vendors import LOADERS
 from loader.writer import RULE_BATCH, GraphWriter, batched
 
 __all__ = ["LOADERS", "run_load", "parse_corpus", "provenance_of", "find_ecs", "write_catalogs"]
-
-LOADERS: dict[str, type[VendorLoader]] = {"sigma": SigmaLoader, "elastic": ElasticLoader, "splunk": SplunkLoader}
 
 T = TypeVar("T")
 
@@ -68,14 +64,20 @@ def provenance_of(root: Path, loaded_at: str) -> Provenance:
 
 
 def parse_corpus(loader: VendorLoader, report: VendorReport, *, show_progress: bool = False) -> list[Rule]:
-    """Every rule of a corpus, with failures, partial parses and duplicate ids recorded on `report`."""
-    files = loader.files()
+    """Every rule of a corpus, with failures, partial parses and duplicate ids recorded on `report`.
+
+    Files the walk cannot use (links that loop or dangle, FIFOs, unreadable files) are failures too, and
+    so is a file whose parse breaks unexpectedly: one file never stops the load.
+    """
+    walked = loader.walk()
+    files = walked.files
     report.files = len(files)
+    report.failures.extend({"path": f.path, "rule_id": None, "reason": f.reason} for f in walked.failures)
     rules: dict[str, Rule] = {}
     t0 = time.perf_counter()
     with _progress(files, f"parse {loader.vendor}", show_progress) as bar:
         for path in bar:
-            parsed = loader.parse_file(path)
+            parsed = _parse_file(loader, path)
             report.failures.extend({"path": f.path, "rule_id": f.rule_id, "reason": f.reason} for f in parsed.failures)
             for rule in parsed.rules:
                 if rule.rule_id in rules:
@@ -96,6 +98,20 @@ def parse_corpus(loader: VendorLoader, report: VendorReport, *, show_progress: b
     report.rules, report.partial, report.failed = len(rules), len(report.partials), len(report.failures)
     report.no_predicates = len(report.empty)
     return list(rules.values())
+
+
+def _parse_file(loader: VendorLoader, path: Path) -> ParsedFile:
+    """`loader.parse_file(path)`, with a loader bug or an input too deep for Python as the file's failure."""
+    try:
+        parsed = loader.parse_file(path)
+        for rule in parsed.rules:
+            rule.content_hash()  # the writer hashes every rule: a rule too deep to hash fails here, alone
+        return parsed
+    except (RecursionError, MemoryError) as exc:
+        reason = f"content nested too deeply or too large to read ({type(exc).__name__})"
+    except Exception as exc:  # a loader bug must not stop the whole load: report the file
+        reason = f"unexpected {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+    return ParsedFile(failures=[LoadFailure(relative_path(path, loader.root), reason)])
 
 
 def _check_references(report: VendorReport, rules: list[Rule], techniques: dict[str, tuple[str | None, str]],

@@ -2,17 +2,22 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from neo4j import Driver
 
+from graph_schema import testing
 from graph_schema.db import connect
 from graph_schema.field_catalog import ecs_schema_path
 from graph_schema.schema import apply_schema
 from graph_schema.server import LocalServer
-from graph_schema.settings import Settings, load_settings
+from graph_schema.settings import Settings
+from graph_schema.testing import throwaway_server, throwaway_settings
 from loader.pipeline import run_load
 from loader.report import LoadReport
 
@@ -43,25 +48,11 @@ def fixtures() -> Path:
 # graph a user loaded on 7687. It is started on demand and stopped at the end if this session started it.
 
 def test_settings(bolt_port: int | None = None, http_port: int | None = None, name: str = "test-neo4j") -> Settings:
-    """Settings for a throw-away local server of the test suite.
+    """Settings for a throw-away local server of the test suite (graph_schema.testing.throwaway_settings).
 
     Ports default to 7688/7475, or $DETGRAPH_TEST_BOLT_PORT / $DETGRAPH_TEST_HTTP_PORT (two checkouts testing at once).
     """
-    bolt_port = bolt_port or int(os.environ.get("DETGRAPH_TEST_BOLT_PORT", "7688"))
-    http_port = http_port or int(os.environ.get("DETGRAPH_TEST_HTTP_PORT", "7475"))
-    env = {
-        "DETGRAPH_STATE_DIR": str(REPO_ROOT / ".detgraph" / name),
-        "DETGRAPH_BOLT_PORT": str(bolt_port),
-        "DETGRAPH_HTTP_PORT": str(http_port),
-        "NEO4J_PASSWORD": os.environ.get("NEO4J_PASSWORD", "detgraph-test"),
-    }
-    for key in ("DETGRAPH_CACHE_DIR", "HOME"):
-        if key in os.environ:
-            env[key] = os.environ[key]
-    settings = load_settings(config_path=Path("/nonexistent"), env=env)
-    settings.heap = os.environ.get("DETGRAPH_TEST_HEAP", "768m")
-    settings.pagecache = "256m"
-    return settings
+    return throwaway_settings(bolt_port, http_port, name, state_root=REPO_ROOT / ".detgraph")
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]  # not a test, despite the name
@@ -79,6 +70,26 @@ def neo4j_settings() -> Iterator[Settings]:
         server.stop()
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on (right now)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def second_server(name: str) -> Iterator[Settings]:
+    """A server of its own for a test that stops or kills it, never the shared test server: ports
+    $DETGRAPH_TEST2_BOLT_PORT / _HTTP_PORT, or free ones; started empty, stopped and removed at the end."""
+    bolt = int(os.environ.get("DETGRAPH_TEST2_BOLT_PORT") or free_port())
+    http = int(os.environ.get("DETGRAPH_TEST2_HTTP_PORT") or free_port())
+    settings = test_settings(bolt, http, name)
+    shutil.rmtree(settings.state_dir, ignore_errors=True)  # an empty graph, whatever an earlier run left
+    with throwaway_server(settings):
+        yield settings
+    shutil.rmtree(settings.state_dir, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def driver(neo4j_settings: Settings) -> Iterator[Driver]:
     """One driver for the whole session, with the schema applied."""
@@ -93,8 +104,7 @@ _FULL: dict[str, LoadReport] = {}  # the report of the full-corpora load the tes
 
 def clean_graph(drv: Driver) -> None:
     """Delete every node and relationship (Community Edition has one user database: clean, don't create)."""
-    with drv.session() as session:
-        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 5000 ROWS").consume()
+    testing.clean_graph(drv)
     _FULL.clear()
 
 

@@ -117,3 +117,16 @@ def test_query_cache_tag_covers_the_parser_and_the_loader_modules_it_uses(parser
 def test_esql_cache_tag_covers_its_grammar_and_the_kql_grammar():
     names = {path.name for path in esql._CACHE.sources}
     assert {"esql.lark", "kql.lark"} <= names
+
+
+@pytest.mark.parametrize("entry", [b"{}", b'{"predicates": 5}', b"[1, 2]", b'{"predicates": [[1]], "logic": null}',
+                                   b"\x00\xff not json"])
+def test_query_cache_entry_of_another_shape_is_a_miss(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      entry: bytes):
+    monkeypatch.setenv("DETGRAPH_CACHE_DIR", str(tmp_path))
+    cache, calls = QueryCache("t", ("1",), ()), []
+    cache.get_or_parse("q", _counting_parser(calls))
+    (path,) = tmp_path.glob("t-*/*.json")
+    path.write_bytes(entry)  # a cache written by something else, or half-written
+    assert cache.get_or_parse("q", _counting_parser(calls)) == SAMPLE
+    assert calls == ["q", "q"]

@@ -163,8 +163,14 @@ def test_elastic_reader_eql_building_block(loader: ElasticLoader):
     assert any(p.field == "user.name" and p.exclusion for p in rule.predicates)
 
 
+COMPLETE_METADATA = {"maturity": "production", "creation_date": "2026/01/01", "updated_date": "2026/01/02"}
+COMPLETE_RULE = {"rule_id": "x", "name": "X", "description": "d", "severity": "low", "risk_score": 21,
+                 "author": ["a"], "tags": ["t"]}
+
+
 def _doc(**rule: object) -> dict:
-    return {"metadata": {"maturity": "production"}, "rule": {"rule_id": "x", "name": "X", **rule}}
+    """A TOML document with every field the reader expects (tests add or break the rest)."""
+    return {"metadata": dict(COMPLETE_METADATA), "rule": {**COMPLETE_RULE, **rule}}
 
 
 def test_elastic_reader_broken_shapes_become_issues():
@@ -179,7 +185,8 @@ def test_elastic_reader_broken_shapes_become_issues():
         "rules/x.toml",
     )
     assert isinstance(rule, Rule)
-    assert [i.split(":")[0] for i in rule.issues] == ["threat", "filters"]
+    assert rule.issues == ["field 'rule.threat[1].technique' item 1: a technique without an id (ignored)",
+                           "filters: not an array of filters"]
     assert [p.field for p in rule.predicates] == ["a"]
 
 
@@ -216,3 +223,59 @@ def test_elastic_reader_filters_on_an_eql_rule_are_appended():
     (added,) = [p for p in rule.predicates if p.group == "filters"]
     assert (added.field, added.value) == ("host.os.type", "windows")
     assert set(rule.logic) == {"and"}
+
+
+@pytest.mark.parametrize("key, value, issue", [
+    ("tags", 5, "field 'rule.tags' is an integer, expected a list of strings (ignored)"),
+    ("tags", {"a": 1}, "field 'rule.tags' is a mapping, expected a list of strings (ignored)"),
+    ("tags", ["ok", {"b": 1}], "field 'rule.tags' item 2 is a mapping, expected a string (dropped)"),
+    ("threat", "T1059", "field 'rule.threat' is a string, expected a list of mappings (ignored)"),
+    ("threat", {"framework": "MITRE ATT&CK"},
+     "field 'rule.threat' is a mapping, expected a list of mappings (ignored)"),
+    ("threat", [{"tactic": "Execution", "technique": [{"id": "T1059"}]}],
+     "field 'rule.threat' item 1 has no tactic name"),
+    ("threat", [{"tactic": {"name": "Execution"}, "technique": "T1059"}],
+     "field 'rule.threat[1].technique' is a string, expected a list of mappings (ignored)"),
+    ("name", ["X"], "field 'rule.name' is a list, expected a string (ignored)"),
+    ("author", 5, "field 'rule.author' is an integer, expected a list of strings (ignored)"),
+    ("risk_score", "high", "field 'rule.risk_score' is a string, expected a number (ignored)"),
+    ("index", {"a": 1}, "field 'rule.index' is a mapping, expected a list of strings (ignored)"),
+])
+def test_elastic_reader_wrong_type_is_an_issue_not_a_silent_drop(key: str, value: object, issue: str):
+    rule = read_rule(_doc(type="query", language="kuery", query="a:b", **{key: value}), "rules/x.toml")
+    assert isinstance(rule, Rule) and rule.partial
+    assert issue in rule.issues
+    if key == "name":
+        assert rule.title == "x"  # the rule id stands in for a name that is no string
+
+
+def test_elastic_reader_complete_document_is_clean_and_truncated_is_partial():
+    assert read_rule(_doc(type="query", language="kuery", query="a:b"), "rules/x.toml").issues == []
+    truncated = _doc(type="query", language="kuery", query="a:b")
+    del truncated["rule"]["tags"], truncated["metadata"]
+    rule = read_rule(truncated, "rules/x.toml")
+    assert rule.issues == ["missing field 'rule.tags'", "missing field 'metadata.creation_date'",
+                           "missing field 'metadata.updated_date'", "missing field 'metadata.maturity'"]
+
+
+def _toml(tmp_path: Path, text: str | bytes) -> Path:
+    path = tmp_path / "rules" / "x.toml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
+    return path
+
+
+@pytest.mark.parametrize("nested", ["x = " + "[" * 500 + "]" * 500, "x = " + "{a = " * 500 + "1" + "}" * 500])
+def test_elastic_reader_deep_nesting_is_a_load_failure(tmp_path: Path, nested: str):
+    path = _toml(tmp_path, nested + "\n")
+    parsed = ElasticLoader(tmp_path).parse_file(path)
+    assert parsed.rules == []
+    assert [f.reason for f in parsed.failures] == ["invalid TOML: arrays or tables nested too deeply to read"]
+
+
+def test_elastic_reader_bom_is_read_and_latin1_names_the_byte(tmp_path: Path, loader: ElasticLoader):
+    good = (loader.root / "rules/windows/kuery_filters.toml").read_bytes()
+    (rule,) = ElasticLoader(tmp_path).parse_file(_toml(tmp_path, b"\xef\xbb\xbf" + good)).rules
+    assert rule.rule_id == "00000000-0000-0000-0000-000000000001"
+    parsed = ElasticLoader(tmp_path).parse_file(_toml(tmp_path, b'[rule]\nname = "caf\xe9"\n'))
+    assert [f.reason for f in parsed.failures] == ["not UTF-8 text at line 2, byte 18: invalid continuation byte"]

@@ -98,3 +98,13 @@ def test_cli_neo4j_failure_mid_command_is_one_line_exit_2(neo4j_settings) -> Non
     assert result.exit_code == 2
     assert result.output.startswith("error: Neo4j failed: ") and result.output.count("\n") == 1
     assert "nosuchdb" in result.output
+
+
+def test_server_keeps_transaction_logs_bounded(driver: Driver) -> None:
+    records = driver.execute_query(
+        "SHOW SETTINGS YIELD name, value WHERE name IN $names RETURN name, value",
+        names=["db.tx_log.rotation.retention_policy", "db.tx_log.rotation.size", "db.checkpoint",
+               "db.checkpoint.interval.volume"]).records
+    settings = {r["name"]: r["value"] for r in records}
+    assert settings == {"db.tx_log.rotation.retention_policy": "1 files", "db.tx_log.rotation.size": "64.00MiB",
+                        "db.checkpoint": "VOLUME", "db.checkpoint.interval.volume": "64.00MiB"}

@@ -302,3 +302,22 @@ def test_sigma_condition_list_is_or(tmp_path: Path) -> None:
     (tmp_path / "rules" / "r.yml").write_text(body)
     (rule,) = SigmaLoader(tmp_path).parse_file(tmp_path / "rules" / "r.yml").rules
     assert rule.logic == {"or": [{"p": 0}, {"p": 1}]} and rule.properties["condition"] == ["a", "b"]
+
+
+@pytest.mark.parametrize("nested", ["[" * 500 + "]" * 500, "{a: " * 500 + "1" + "}" * 500])
+def test_sigma_deep_nesting_never_raises(tmp_path: Path, nested: str) -> None:
+    (tmp_path / "rules").mkdir()
+    body = "id: deep\ntitle: T\nlogsource: {product: x}\ndetection: {s: {a: " + nested + "}, condition: s}\n"
+    (tmp_path / "rules" / "r.yml").write_text(body)
+    parsed = SigmaLoader(tmp_path).parse_file(tmp_path / "rules" / "r.yml")
+    assert len(parsed.rules) + len(parsed.failures) == 1
+    reasons = [f.reason for f in parsed.failures] + [i for r in parsed.rules for i in r.issues]
+    assert reasons and all("Traceback" not in r for r in reasons)
+
+
+def test_sigma_bom_and_missing_id(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    body = "title: T\nlogsource: {product: x}\ndetection: {s: {a: 1}, condition: s}\n"
+    (tmp_path / "rules" / "r.yml").write_bytes(b"\xef\xbb\xbf" + body.encode())
+    (rule,) = SigmaLoader(tmp_path).parse_file(tmp_path / "rules" / "r.yml").rules
+    assert rule.title == "T" and rule.issues == ["missing field 'id'"]

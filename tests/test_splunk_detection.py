@@ -127,4 +127,82 @@ def test_detection_bad_technique_id_is_an_issue(tmp_path):
     path.write_text("id: abc\nname: X\nsearch: a=1\ntags:\n  mitre_attack_id: [T1059, attack.x]\n")
     (rule,) = SplunkLoader(tmp_path).parse_file(path).rules
     assert rule.techniques == [TechniqueRef("T1059")]
-    assert rule.issues == ["not an ATT&CK technique id: 'attack.x'"]
+    assert [i for i in rule.issues if not i.startswith("missing field")] == ["not an ATT&CK technique id: 'attack.x'"]
+
+
+def test_detection_macro_fan_out_is_a_partial_rule_not_a_hang(tmp_path):
+    (tmp_path / "macros").mkdir()
+    for i in range(9):  # ten macros, each calling the next eight times: 8**9 expansions unbounded
+        (tmp_path / "macros" / f"m{i}.yml").write_text(
+            f"name: m{i}\ndefinition: '{' OR '.join([f'`m{i + 1}`'] * 8)}'\n")
+    (tmp_path / "macros" / "m9.yml").write_text("name: m9\ndefinition: process_name=cmd.exe\n")
+    path = tmp_path / "detections" / "bomb.yml"
+    path.parent.mkdir()
+    path.write_text("id: bomb\nname: Bomb\nsearch: 'index=main user=x `m0` | stats count'\n")
+    (rule,) = SplunkLoader(tmp_path).parse_file(path).rules
+    assert rule.partial
+    assert any(issue.startswith("macros expand to more than") for issue in rule.issues)
+    assert [(p.field, p.value) for p in rule.predicates] == [("index", "main"), ("user", "x")]
+
+
+COMPLETE = {"id": "abc", "name": "X", "date": "2026-01-01", "author": "a", "type": "TTP", "status": "production",
+            "description": "d", "search": "a=1", "how_to_implement": "h", "known_false_positives": "none",
+            "references": ["https://x.invalid"], "tags": {"analytic_story": ["s"], "mitre_attack_id": ["T1059"]}}
+
+
+def _parsed(tmp_path, data):
+    import yaml
+
+    path = tmp_path / "d.yml"
+    path.write_text(yaml.safe_dump(data))
+    (rule,) = SplunkLoader(tmp_path).parse_file(path).rules
+    return rule
+
+
+def test_detection_complete_is_clean(tmp_path):
+    assert _parsed(tmp_path, COMPLETE).issues == []
+
+
+def test_detection_truncated_without_tags_is_partial(tmp_path):
+    rule = _parsed(tmp_path, {k: v for k, v in COMPLETE.items() if k != "tags"})
+    assert rule.partial and rule.issues == ["missing field 'tags'"]
+
+
+@pytest.mark.parametrize("key, value, issue", [
+    ("tags", ["T1059"], "field 'tags' is a list, expected a mapping (ignored)"),
+    ("tags", {"analytic_story": ["s"], "mitre_attack_id": {"a": 1}},
+     "field 'tags.mitre_attack_id' is a mapping, expected a list of strings (ignored)"),
+    ("tags", {"mitre_attack_id": ["T1059"]}, "missing field 'tags.analytic_story'"),
+    ("references", [{"url": "x"}, "https://ok.invalid"], "field 'references' item 1 is a mapping, expected a string "
+                                                         "(dropped)"),
+    ("name", ["X"], "field 'name' is a list, expected a string (ignored)"),
+    ("search", {"q": 1}, "field 'search' is a mapping, expected a string (ignored)"),
+])
+def test_detection_wrong_type_is_an_issue_not_a_silent_drop(tmp_path, key, value, issue):
+    rule = _parsed(tmp_path, {**COMPLETE, key: value})
+    assert rule.partial and issue in rule.issues
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"id: x\nname: caf\xe9\n", "not UTF-8 text at line 2, byte 15: invalid continuation byte"),
+    (b"id: x\nname: \x00\x01\n", "unreadable character '\\x00' at position 12: control characters are not allowed"),
+    (b"id: x\nname: [a, b\n", "invalid YAML at line 3, column 1: "),
+])
+def test_detection_unreadable_text_names_the_position(tmp_path, data, reason):
+    path = tmp_path / "d.yml"
+    path.write_bytes(data)
+    (failure,) = SplunkLoader(tmp_path).parse_file(path).failures
+    assert failure.reason.startswith(reason)
+
+
+def test_detection_bom_and_deep_nesting(tmp_path):
+    import yaml
+
+    bom = tmp_path / "bom.yml"
+    bom.write_bytes(b"\xef\xbb\xbf" + yaml.safe_dump(COMPLETE).encode())
+    (rule,) = SplunkLoader(tmp_path).parse_file(bom).rules
+    assert rule.issues == []
+    deep = tmp_path / "deep.yml"
+    deep.write_text(yaml.safe_dump(COMPLETE) + "extra: " + "[" * 500 + "]" * 500 + "\n")
+    (rule,) = SplunkLoader(tmp_path).parse_file(deep).rules
+    assert rule.issues == []

@@ -1,7 +1,7 @@
 """Splunk macro loading and expansion (loader/splunk/macros.py)."""
 from __future__ import annotations
 
-from loader.splunk.macros import MAX_DEPTH, Macro, MacroLibrary, is_silent_macro, strip_comments
+from loader.splunk.macros import MAX_DEPTH, MAX_EXPANSION, Macro, MacroLibrary, is_silent_macro, strip_comments
 
 
 def _library(*macros: Macro) -> MacroLibrary:
@@ -85,7 +85,7 @@ def test_macros_load_reads_fixture_directory(fixtures):
     assert lib.macros["field_equals"].arguments == ("field", "value")
     assert "broken_macro" in lib.broken
     expansion = lib.expand("`broken_macro`")
-    assert expansion.issues[0].startswith("unknown macro `broken_macro`: broken_macro.yml: unreadable")
+    assert expansion.issues[0].startswith("unknown macro `broken_macro`: broken_macro.yml: invalid YAML at line")
 
 
 def test_macros_load_missing_directory_is_empty(tmp_path):
@@ -96,3 +96,24 @@ def test_macros_load_strips_splunk_arity_suffix(tmp_path):
     (tmp_path / "ctime.yml").write_text("name: my_ctime(1)\narguments: [field]\ndefinition: convert ctime($field$)\n")
     lib = MacroLibrary.load(tmp_path)
     assert lib.expand("`my_ctime(firstTime)`").text == "convert ctime(firstTime)"
+
+
+def _fan_out(levels: int = 10, calls: int = 8) -> MacroLibrary:
+    """Ten macros each calling the next eight times: 8**9 leaves within the depth limit."""
+    macros = [Macro(f"m{i}", " OR ".join([f"`m{i + 1}`"] * calls)) for i in range(levels - 1)]
+    return _library(*macros, Macro(f"m{levels - 1}", "process_name=cmd.exe"))
+
+
+def test_macros_expand_fan_out_is_bounded_by_size():
+    assert MAX_DEPTH >= 10  # the bomb stays within the depth limit: only the size bound stops it
+    expansion = _fan_out().expand("index=main `m0` | stats count")  # unbounded, this never returned
+    assert expansion.text == "index=main   | stats count" and expansion.spans == []
+    (issue,) = expansion.issues
+    assert issue.startswith(f"macros expand to more than {MAX_EXPANSION:,} characters (at `m")
+    assert "via m0 -> m1 -> m2" in issue and issue.endswith("macros left unexpanded")
+
+
+def test_macros_expand_just_under_the_size_bound_is_complete():
+    library = _library(Macro("big", "x" * (MAX_EXPANSION - 10)))
+    expansion = library.expand("`big`")
+    assert len(expansion.text) == MAX_EXPANSION - 10 and expansion.issues == []

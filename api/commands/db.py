@@ -75,3 +75,22 @@ def db_status(ctx: click.Context, as_json: bool) -> None:
         sys.exit(3)
 
 
+@db.command("fingerprint")
+@click.option("--json", "as_json", is_flag=True, help="Print the fingerprint as JSON.")
+@click.pass_context
+def db_fingerprint(ctx: click.Context, as_json: bool) -> None:
+    """Count nodes per label and relationships per type, and hash the graph's content (load times left out).
+
+    Two loads of the same input give the same digest; compare it before and after to see a change.
+
+    \b
+    Example:
+      detgraph db fingerprint --json
+    """
+    from graph_schema.db import open_driver
+    from graph_schema.fingerprint import fingerprint
+
+    s = settings_of(ctx)
+    with open_driver(s) as driver:
+        fp = fingerprint(driver, s.neo4j_database)
+    click.echo(json.dumps(fp.to_dict(), indent=2) if as_json else fp.describe())

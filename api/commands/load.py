@@ -1,27 +1,35 @@
-"""`detgraph load` and `detgraph fetch`: read the corpora into the graph."""
+"""`detgraph load` and `detgraph fetch`: read the corpora into the graph.
+
+The `--<corpus>` options come from the corpus registry (loader/vendors.py); the pipeline and the parsers
+are imported when the command runs.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from api.clikit import settings_of
-from graph_schema.db import open_driver
-from graph_schema.field_catalog import ecs_schema_path
-from loader.fetch import UPSTREAMS, fetch
-from loader.pipeline import LOADERS, run_load
+from loader.fetch import UPSTREAMS
+from loader.vendors import ATTACK, CORPORA, VENDORS
 
 __all__ = ["load", "fetch_command"]
 
 PATH = click.Path(exists=True, path_type=Path)
 
 
+def _corpus_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """One `--<name> PATH` option per corpus of the registry, in its order."""
+    for corpus in reversed(CORPORA.values()):
+        command = click.option(corpus.option, corpus.name, type=PATH, help=corpus.help)(command)
+    return command
+
+
 @click.command()
-@click.option("--attack", type=PATH, help="ATT&CK STIX bundle (.json, .json.gz) or folder of object files.")
+@_corpus_options
 @click.option("--attack-version", help="ATT&CK release of the bundle (e.g. 18.1) when the bundle does not name it.")
-@click.option("--sigma", type=PATH, help="SigmaHQ/sigma checkout (or a copy of one).")
-@click.option("--elastic", type=PATH, help="elastic/detection-rules checkout.")
-@click.option("--splunk", type=PATH, help="splunk/security_content checkout.")
 @click.option("--ecs", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="ECS 9.5 flat schema (ecs_flat.json.gz) for canonical fields (default: the --elastic checkout's).")
 @click.option("--partial-load", is_flag=True,
@@ -31,9 +39,8 @@ PATH = click.Path(exists=True, path_type=Path)
               help="Where to save the JSON report (default: <state dir>/load-report.json).")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @click.pass_context
-def load(ctx: click.Context, attack: Path | None, attack_version: str | None, sigma: Path | None,
-         elastic: Path | None, splunk: Path | None, ecs: Path | None,
-         partial_load: bool, force: bool, report_path: Path | None, quiet: bool) -> None:
+def load(ctx: click.Context, attack_version: str | None, ecs: Path | None, partial_load: bool, force: bool,
+         report_path: Path | None, quiet: bool, **paths: Path | None) -> None:
     """Load ATT&CK and rule corpora into Neo4j (paths default to [corpora] in detgraph.toml).
 
     \b
@@ -42,15 +49,19 @@ def load(ctx: click.Context, attack: Path | None, attack_version: str | None, si
                     --sigma ../shared/corpora/sigma --elastic ../shared/corpora/elastic \\
                     --splunk ../shared/corpora/splunk
     """
+    from graph_schema.db import open_driver
+    from graph_schema.field_catalog import ecs_schema_path
+    from loader.pipeline import run_load
+
     s = settings_of(ctx)
-    given = {"sigma": sigma, "elastic": elastic, "splunk": splunk}
-    corpora = {k: v for k, v in given.items() if v is not None}
+    corpora = {k: v for k, v in paths.items() if v is not None and k in VENDORS}
+    attack = paths.get(ATTACK.name)
     if not corpora and attack is None:  # nothing on the command line: use detgraph.toml / env
-        corpora = {k: s.corpora[k] for k in LOADERS if k in s.corpora}
-        attack = s.corpora.get("attack")
+        corpora = {k: s.corpora[k] for k in VENDORS if k in s.corpora}
+        attack = s.corpora.get(ATTACK.name)
     if not corpora and attack is None:
-        raise click.UsageError("nothing to load: pass --attack/--sigma/--elastic/--splunk or set [corpora] "
-                               "in detgraph.toml")
+        options = "/".join(c.option for c in CORPORA.values())
+        raise click.UsageError(f"nothing to load: pass {options} or set [corpora] in detgraph.toml")
     if ecs is None and "elastic" not in corpora:  # the ECS schema ships with the Elastic corpus named in the settings
         ecs = s.corpora.get("ecs") or (ecs_schema_path(s.corpora["elastic"]) if "elastic" in s.corpora else None)
     with open_driver(s) as driver:
@@ -72,6 +83,8 @@ def fetch_command(ctx: click.Context, names: tuple[str, ...]) -> None:
     Example:
       detgraph fetch sigma elastic     # then: detgraph load --sigma ~/.cache/detgraph/corpora/sigma
     """
+    from loader.fetch import fetch
+
     s = settings_of(ctx)
     for repo in fetch(s.cache_dir, list(names or sorted(UPSTREAMS)), s.upstreams):
         click.echo(f"{repo.name}: {repo.action} {repo.url} at {repo.commit[:12]} -> {repo.load_path}")

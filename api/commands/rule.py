@@ -7,8 +7,6 @@ from typing import Any
 import click
 
 from api.clikit import DetgraphGroup, settings_of
-from graph_schema.db import open_driver
-from queries.rule_detail import rule_detail
 
 __all__ = ["rule"]
 
@@ -21,6 +19,23 @@ def rule() -> None:
     Example:
       detgraph rule show a1b0e4c1-3a0b-4c52-9c8d-0d1f0bdb0a11
     """
+
+
+MAX_ID = 1000
+
+
+def checked_rule_id(value: str) -> str:
+    """A rule id as given, or a `ConfigError` for text that can be no rule id (empty, control characters, huge)."""
+    from graph_schema.errors import ConfigError
+
+    text = value.strip()
+    if not text:
+        raise ConfigError("empty rule id: give RULE_ID or vendor:RULE_ID")
+    if len(text) > MAX_ID:
+        raise ConfigError(f"a rule id of {len(text):,} characters is no rule id (at most {MAX_ID})")
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ConfigError(f"rule id {text[:60]!r} contains control characters")
+    return text
 
 
 def _predicate_line(p: dict[str, Any]) -> str:
@@ -69,6 +84,10 @@ def rule_show(ctx: click.Context, rule_id: str, fmt: str) -> None:
     Example:
       detgraph rule show sigma:6b4d3a0c-... --format json
     """
+    from graph_schema.db import open_driver
+    from queries.rule_detail import rule_detail
+
+    rule_id = checked_rule_id(rule_id)
     s = settings_of(ctx)
     with open_driver(s) as driver:
         detail = rule_detail(driver, rule_id, s.neo4j_database)

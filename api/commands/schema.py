@@ -4,8 +4,6 @@ from __future__ import annotations
 import click
 
 from api.clikit import DetgraphGroup, settings_of
-from graph_schema.db import open_driver
-from graph_schema.schema import apply_schema
 
 
 @click.group(cls=DetgraphGroup)
@@ -27,6 +25,9 @@ def schema_apply(ctx: click.Context) -> None:
     Example:
       detgraph schema apply
     """
+    from graph_schema.db import open_driver
+    from graph_schema.schema import apply_schema
+
     s = settings_of(ctx)
     with open_driver(s) as driver:
         stmts = apply_schema(driver, s.neo4j_database)

@@ -58,7 +58,10 @@ class QueryCache:
         if entry is not None and "error" in entry:
             raise QuerySyntaxError(entry["error"])
         if entry is not None:
-            return _result_from_json(entry)
+            try:
+                return _result_from_json(entry)
+            except (LookupError, TypeError, ValueError, AttributeError):  # an entry of another shape: a miss
+                pass
         try:
             result = parse(query)
         except QuerySyntaxError as error:

@@ -20,6 +20,7 @@ from loader.elastic.esql import parse_esql
 from loader.elastic.filters import filter_expr
 from loader.elastic.kql import kql_expr, map_leaves
 from loader.elastic.lucene import lucene_expr
+from loader.expect import Field, article, check_fields, type_name
 from loader.logic import And, Expr, Leaf, flatten
 from loader.model import (
     LoadFailure,
@@ -32,6 +33,7 @@ from loader.model import (
     TechniqueRef,
     Telemetry,
 )
+from loader.walk import read_regular, text_reason, unreadable
 
 __all__ = ["ElasticLoader", "read_rule", "QUERY_PARSERS", "QUERY_TREES", "ML_REASON"]
 
@@ -46,6 +48,16 @@ _RULE_PROPERTIES = (
     "event_category_override", "note", "setup", "rule_name_override", "timeline_title", "threat_indicator_path",
 )  # fmt: skip
 _METADATA_PROPERTIES = ("maturity", "min_stack_version", "deprecation_date", "deprecated_reason")
+# The fields read here: required ones are those every rule of elastic/detection-rules carries
+_RULE_FIELDS = {
+    "name": Field("text", True), "description": Field("text", True), "type": Field("text", True),
+    "severity": Field("text", True), "risk_score": Field("number", True), "author": Field("texts", True),
+    "tags": Field("texts", True), "threat": Field("mappings"), "references": Field("texts"),
+    "false_positives": Field("texts"), "index": Field("texts"), "language": Field("text"),
+    "related_integrations": Field("mappings"), "required_fields": Field("mappings"),
+}  # fmt: skip
+_METADATA_FIELDS = {"creation_date": Field("text", True), "updated_date": Field("text", True),
+                    "maturity": Field("text", True), "integration": Field("texts")}
 _T = TypeVar("_T")
 
 
@@ -90,18 +102,39 @@ def _tactic_shortname(tactic: Any) -> str | None:
     return "-".join(str(name).lower().split()) if name else None
 
 
-def _attack(threats: Any) -> tuple[list[TechniqueRef], list[str]]:
+def _technique_ids(entry: dict[str, Any], where: str, issues: list[str]) -> list[str]:
+    """A threat entry's technique and sub-technique ids; each one of the wrong shape is an issue."""
+    ids: list[str] = []
+    named = entry.get("technique") or []
+    if not isinstance(named, list):
+        shape = article(type_name(named))
+        issues.append(f"field '{where}.technique' is {shape}, expected a list of mappings (ignored)")
+        return ids
+    for n, technique in enumerate(named, 1):
+        subs = technique.get("subtechnique") or [] if isinstance(technique, dict) else []
+        for ref in [technique, *(subs if isinstance(subs, list) else [subs])]:
+            if isinstance(ref, dict) and isinstance(ref.get("id"), str) and ref["id"]:
+                ids.append(ref["id"])
+            else:
+                issues.append(f"field '{where}.technique' item {n}: a technique without an id (ignored)")
+    return ids
+
+
+def _attack(threats: Any, issues: list[str]) -> tuple[list[TechniqueRef], list[str]]:
     """Every `[[rule.threat]]` technique and sub-technique with its tactic; tactics named alone."""
     techniques: dict[TechniqueRef, None] = {}
     tactics: dict[str, None] = {}
-    for entry in threats or []:
+    for i, entry in enumerate(threats if isinstance(threats, list) else [], 1):
+        if not isinstance(entry, dict):
+            continue  # reported by the field check
         tactic = _tactic_shortname(entry.get("tactic"))
-        named = entry.get("technique") or []
-        if not named and tactic:
+        if tactic is None:
+            issues.append(f"field 'rule.threat' item {i} has no tactic name")
+        ids = _technique_ids(entry, f"rule.threat[{i}]", issues)
+        if not ids and tactic:
             tactics[tactic] = None
-        for technique in named:
-            for ref in [technique, *(technique.get("subtechnique") or [])]:
-                techniques[TechniqueRef(str(ref["id"]), tactic)] = None
+        for tid in ids:
+            techniques[TechniqueRef(tid, tactic)] = None
     return list(techniques), list(tactics)
 
 
@@ -233,15 +266,20 @@ def read_rule(doc: dict[str, Any], path: str) -> Rule | LoadFailure:
     rule_id = rule.get("rule_id")
     if not isinstance(rule_id, str) or not rule_id:
         return LoadFailure(path, "[rule] has no rule_id")
+    issues = _Issues(check_fields(rule, _RULE_FIELDS, "rule."))
+    if meta is not None and not isinstance(meta, dict):
+        issues.append(f"field 'metadata' is {article(type_name(meta))}, expected a mapping (ignored)")
     meta = meta if isinstance(meta, dict) else {}
+    issues += check_fields(meta, _METADATA_FIELDS, "metadata.")
+    name, description = rule.get("name"), rule.get("description")
     maturity = meta.get("maturity")
     integrations = _strings(meta.get("integration"))
     out = Rule(
         vendor="elastic",
         rule_id=rule_id,
-        title=str(rule.get("name") or rule_id),
+        title=name if isinstance(name, str) and name else rule_id,
         path=path,
-        description=str(rule.get("description") or "").strip(),
+        description=description.strip() if isinstance(description, str) else "",
         status=str(maturity) if maturity else None,
         deprecated=maturity == "deprecated" or "_deprecated" in Path(path).parts,
         severity=str(rule["severity"]) if rule.get("severity") else None,
@@ -259,8 +297,7 @@ def read_rule(doc: dict[str, Any], path: str) -> Rule | LoadFailure:
             integrations=list(dict.fromkeys(integrations + _packages(rule))),
         ),
     )
-    issues = _Issues()
-    attack = issues.attempt("threat", _attack, rule.get("threat"))
+    attack = issues.attempt("threat", _attack, rule.get("threat"), issues)
     if attack:
         out.techniques, out.tactics = attack
     out.properties = issues.attempt("properties", _properties, rule, meta) or {}
@@ -274,17 +311,22 @@ class ElasticLoader(VendorLoader):
 
     vendor: ClassVar[str] = "elastic"
     rule_dirs: ClassVar[tuple[str, ...]] = ("rules", "rules_building_block")
-
-    def files(self) -> list[Path]:
-        """Every `*.toml` under the rule directories, sorted."""
-        return sorted(p for d in self.rule_dirs for p in (self.root / d).rglob("*.toml"))
+    suffix: ClassVar[str] = ".toml"
 
     def parse_file(self, path: Path) -> ParsedFile:
         """One TOML file -> one rule (possibly partial), or a failure when it is no valid rule file."""
         rel = relative_path(Path(path), self.root)
+        raw = b""
         try:
-            doc = tomli.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomli.TOMLDecodeError) as exc:
+            raw = read_regular(Path(path))
+            doc = tomli.loads(raw.decode("utf-8-sig"))  # a byte-order mark is no TOML error
+        except OSError as exc:
+            return ParsedFile(failures=[LoadFailure(rel, unreadable(exc))])
+        except UnicodeDecodeError as exc:
+            return ParsedFile(failures=[LoadFailure(rel, text_reason(exc, raw))])
+        except tomli.TOMLDecodeError as exc:
             return ParsedFile(failures=[LoadFailure(rel, f"invalid TOML: {exc}")])
+        except RecursionError:
+            return ParsedFile(failures=[LoadFailure(rel, "invalid TOML: arrays or tables nested too deeply to read")])
         rule = read_rule(doc, rel)
         return ParsedFile(failures=[rule]) if isinstance(rule, LoadFailure) else ParsedFile(rules=[rule])

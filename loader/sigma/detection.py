@@ -7,6 +7,7 @@ String values without an unescaped `*`/`?` are unescaped (`\\*` -> `*`), `raw_va
 from __future__ import annotations
 
 import ipaddress
+import reprlib
 from datetime import date
 from typing import Any
 
@@ -118,6 +119,10 @@ def _item(group: str, key: Any, value: Any, issues: list[str]) -> Expr | None:
     return expr
 
 
+_SHORT = reprlib.Repr()  # a value in an issue is shown shortened: a deep or huge value would flood the report
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict, _SHORT.maxstring, _SHORT.maxother = 3, 4, 4, 60, 60
+
+
 def _leaf(
     group: str,
     field: str | None,
@@ -129,7 +134,7 @@ def _leaf(
 ) -> Leaf | None:
     """One value of an item as a predicate (None, with an issue, when it cannot be one)."""
     if not isinstance(value, _PLAIN):
-        issues.append(f"{group}: unsupported value {value!r} for '{field}' (skipped)")
+        issues.append(f"{group}: unsupported value {_SHORT.repr(value)} for '{field}' (skipped)")
         return None
     if value is None:
         if field is None:

@@ -24,15 +24,16 @@ RULE_FOLDERS = (
 )
 """The folders of a SigmaHQ checkout that hold rules (tests/, other/ ... are ignored)."""
 
+EXPECTED_FIELDS = ("id",)
+"""Fields a rule must carry beyond what pySigma checks (title, logsource, detection, and every type):
+the `id` is the rule's identity across loads (without it, its name or path stands in)."""
+
 
 class SigmaLoader(VendorLoader):
     """Reads a SigmaHQ checkout (or a copy of its rule folders) rooted at `root`."""
 
     vendor: ClassVar[str] = "sigma"
-
-    def files(self) -> list[Path]:
-        """Every `*.yml` below the rule folders, sorted."""
-        return sorted(p for folder in RULE_FOLDERS for p in (self.root / folder).rglob("*.yml") if p.is_file())
+    rule_dirs: ClassVar[tuple[str, ...]] = RULE_FOLDERS
 
     def parse_file(self, path: Path) -> ParsedFile:
         """One `Rule` per rule document of `path`; unreadable files and non-rule documents as failures."""
@@ -42,7 +43,7 @@ class SigmaLoader(VendorLoader):
         try:
             sigma_file = read_file(path, rel)
         except RuleParseError as error:
-            out.failures.append(LoadFailure(rel, str(error)))
+            out.failures.append(LoadFailure(rel, error.message))  # the report names the file already
             return out
         out.failures.extend(LoadFailure(rel, reason) for reason in sigma_file.rejected)
         seen: set[str] = set()
@@ -51,9 +52,14 @@ class SigmaLoader(VendorLoader):
             build = correlation_rule if "correlation" in document.data else detection_rule
             try:
                 rule = build(document.data, rel, rule_id)
+            except RecursionError:
+                out.failures.append(LoadFailure(rel, "content nested too deeply to read", rule_id))
+                continue
             except Exception as error:  # a loader bug must not stop the whole load: report the rule
                 out.failures.append(LoadFailure(rel, f"unexpected {type(error).__name__}: {error}", rule_id))
                 continue
+            rule.issues.extend(f"missing field '{key}'" for key in EXPECTED_FIELDS
+                               if document.data.get(key) in (None, ""))
             rule.issues.extend(sigma_file.warnings)
             out.rules.append(rule)
         if not out.rules and not out.failures:

@@ -16,6 +16,7 @@ from sigma.exceptions import SigmaError
 from sigma.rule.base import check_alias_expansion
 
 from graph_schema.errors import RuleLocation, RuleParseError
+from loader.walk import read_regular, unreadable, yaml_reason
 
 __all__ = ["SigmaDocument", "SigmaFile", "WrittenFloat", "read_file", "load_yaml", "merge_documents", "deep_merge"]
 
@@ -96,8 +97,9 @@ def load_yaml(data: bytes) -> tuple[list[Any], list[str]]:
 def read_file(path: Path, name: str | None = None) -> SigmaFile:
     """Read and merge one Sigma file; raises RuleParseError (naming `name`, default `path`) for unreadable YAML."""
     name = name or str(path)
+    data = b""
     try:
-        data = path.read_bytes()
+        data = read_regular(path)
         documents, duplicates = load_yaml(data)
         if b"&" in data and _ANCHOR.search(data):  # shared YAML nodes: refuse alias bombs before walking them as trees
             for document in documents:
@@ -105,12 +107,11 @@ def read_file(path: Path, name: str | None = None) -> SigmaFile:
     except SigmaError as error:
         raise RuleParseError(str(error), RuleLocation(name)) from error
     except OSError as error:
-        raise RuleParseError(f"cannot read file: {error.strerror}", RuleLocation(name)) from error
+        raise RuleParseError(unreadable(error), RuleLocation(name)) from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        message = " ".join(str(error).split())
-        raise RuleParseError(f"invalid YAML: {message}", RuleLocation(name, line)) from error
+        raise RuleParseError(yaml_reason(error, data), RuleLocation(name, line)) from error
     merged = merge_documents(documents)
     merged.warnings.extend(duplicates)
     return merged

@@ -18,6 +18,7 @@ class SplunkLoader(VendorLoader):
     """Reads an ESCU checkout: `detections/`, with `macros/` and `data_sources/` loaded once, lazily."""
 
     vendor: ClassVar[str] = "splunk"
+    rule_dirs: ClassVar[tuple[str, ...]] = ("detections",)
 
     @cached_property
     def macros(self) -> MacroLibrary:
@@ -29,17 +30,14 @@ class SplunkLoader(VendorLoader):
         """The corpus's `data_sources/*.yml`, by name (with the files that could not be read)."""
         return load_data_sources(self.root / "data_sources", self.root)
 
-    def files(self) -> list[Path]:
-        """Every detection YAML below `detections/`, sorted."""
-        return sorted((self.root / "detections").rglob("*.yml"))
-
     def parse_file(self, path: Path) -> ParsedFile:
         """The detection in `path` (never raises for bad content)."""
         return parse_detection(Path(path), self.root, self.macros)
 
     def support_failures(self) -> list[LoadFailure]:
         """Macro and data-source files that could not be read."""
-        macros = [LoadFailure(f"macros/{reason.split(':', 1)[0]}", reason) for reason in self.macros.broken.values()]
+        macros = [LoadFailure(f"macros/{reason.split(':', 1)[0]}", reason.split(": ", 1)[-1])
+                  for reason in self.macros.broken.values()]
         return [*macros, *self.catalog.failures]
 
     def data_sources(self) -> list[DataSource]:

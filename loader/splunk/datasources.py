@@ -17,6 +17,7 @@ import yaml
 
 from loader.base import relative_path
 from loader.model import DataSource, EventRef, LoadFailure
+from loader.walk import read_regular, unreadable, walk_corpus, yaml_reason
 
 __all__ = ["load_data_sources", "DataSourceCatalog"]
 
@@ -50,10 +51,13 @@ def _ta_names(value: Any) -> list[str]:
 def _read(path: Path) -> dict[str, Any] | str:
     """The YAML mapping of `path`, or why it is not one."""
     try:
-        with path.open("rb") as fh:
-            data = yaml.load(fh, Loader=yaml.CSafeLoader)
-    except (OSError, yaml.YAMLError) as exc:
-        return f"unreadable YAML: {exc.__class__.__name__}"
+        data = yaml.load(read_regular(path), Loader=yaml.CSafeLoader)
+    except OSError as exc:
+        return unreadable(exc)
+    except yaml.YAMLError as exc:
+        return yaml_reason(exc)
+    except RecursionError:
+        return "YAML nested too deeply to read"
     if not isinstance(data, dict) or not data.get("name"):
         return "not a data source (no name)"
     return data
@@ -82,8 +86,9 @@ def load_data_sources(directory: Path, root: Path) -> DataSourceCatalog:
     """Every `*.yml` below `directory` as a `DataSource`; paths are relative to `root`."""
     directory = Path(directory)
     read: list[tuple[Path, dict[str, Any]]] = []
-    failures: list[LoadFailure] = []
-    for path in sorted(directory.glob("*.yml")) if directory.is_dir() else []:
+    found = walk_corpus(directory, suffixes=".yml", recursive=False)
+    failures = [LoadFailure(relative_path(directory / Path(f.path), root), f.reason) for f in found.failures]
+    for path in found.files:
         data = _read(path)
         if isinstance(data, str):
             failures.append(LoadFailure(relative_path(path, root), data))

@@ -8,15 +8,27 @@ from typing import Any
 import yaml
 
 from loader.base import relative_path
+from loader.expect import Field, check_fields
 from loader.model import LoadFailure, ParsedFile, Rule, TechniqueRef
 from loader.splunk.macros import MacroLibrary
 from loader.splunk.spl import parse_spl
+from loader.walk import read_regular, unreadable, yaml_reason
 
 __all__ = ["parse_detection"]
 
 _TECHNIQUE = re.compile(r"T\d{4}(?:\.\d{3})?")
 # Tags with a home of their own on the rule; every other primitive tag is kept in `properties`.
 _TAGS_ELSEWHERE = frozenset({"mitre_attack_id", "cve", "analytic_story", "observable"})
+# The fields read here: required ones are those every detection of splunk/security_content carries
+_FIELDS = {
+    "name": Field("text", True), "date": Field("text", True), "author": Field("text", True),
+    "type": Field("text", True), "status": Field("text", True), "description": Field("text", True),
+    "search": Field("text", True), "how_to_implement": Field("text", True),
+    "known_false_positives": Field("texts", True), "references": Field("texts", True),
+    "tags": Field("mapping", True), "data_source": Field("texts"), "data_sources": Field("texts"),
+}  # fmt: skip
+_TAG_FIELDS = {"analytic_story": Field("texts", True), "mitre_attack_id": Field("texts"), "cve": Field("texts"),
+               "severity": Field("text")}
 
 
 def _text(value: Any) -> str | None:
@@ -36,15 +48,16 @@ def _primitive(value: Any) -> bool:
 
 def _load(path: Path) -> dict[str, Any] | str:
     """The YAML mapping of `path`, or why there is none."""
+    raw = b""
     try:
-        with path.open("rb") as fh:
-            data = yaml.load(fh, Loader=yaml.CSafeLoader)
+        raw = read_regular(path)
+        data = yaml.load(raw, Loader=yaml.CSafeLoader)
     except OSError as exc:
-        return f"unreadable: {exc.strerror or exc.__class__.__name__}"
+        return unreadable(exc)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        return f"invalid YAML{where}: {getattr(exc, 'problem', None) or exc.__class__.__name__}"
+        return yaml_reason(exc, raw)
+    except RecursionError:
+        return "YAML nested too deeply to read"
     return data if isinstance(data, dict) else "not a detection (the YAML is no mapping)"
 
 
@@ -57,9 +70,11 @@ def parse_detection(path: Path, root: Path, macros: MacroLibrary) -> ParsedFile:
     rule_id = _text(data.get("id"))
     if rule_id is None:
         return ParsedFile(failures=[LoadFailure(rel, "detection has no id", None)])
+    issues = check_fields(data, _FIELDS)
     tags = data.get("tags") if isinstance(data.get("tags"), dict) else {}
+    if "tags" in data and isinstance(data.get("tags"), dict):
+        issues += check_fields(tags, _TAG_FIELDS, "tags.")
     status = _text(data.get("status"))
-    issues = [] if _text(data.get("name")) else ["detection has no name"]
     techniques = []
     for technique in _strings(tags.get("mitre_attack_id")):
         if _TECHNIQUE.fullmatch(technique):

@@ -1,7 +1,9 @@
 """Splunk search macros (`macros/*.yml`): load them once, expand `` `name` `` and `` `name(args)` `` in SPL.
 
 Expansion is textual, like Splunk's: arguments replace `$arg$` in the definition, nested macros expand
-recursively (depth limit, cycle detection). Each outermost macro call leaves a `MacroSpan` over the text it
+recursively (depth limit, cycle detection, and a size limit: macros that call each other several times
+grow exponentially within the depth limit, so a search whose expansion passes `MAX_EXPANSION` characters
+is left unexpanded, with the reason as an issue). Each outermost macro call leaves a `MacroSpan` over the text it
 expanded to, so a parser can tell which predicates came from which macro the rule author wrote.
 """
 from __future__ import annotations
@@ -12,9 +14,12 @@ from pathlib import Path
 
 import yaml
 
+from loader.walk import read_regular, unreadable, walk_corpus, yaml_reason
+
 __all__ = ["Macro", "MacroSpan", "Expansion", "MacroLibrary", "is_silent_macro", "strip_comments"]
 
 MAX_DEPTH = 10
+MAX_EXPANSION = 100_000  # characters of macro text one search may expand to (ESCU's largest: ~5,000)
 
 # Formatting macros that shape output but never filter events: they expand to nothing.
 SILENT_MACROS = frozenset({"security_content_summariesonly", "security_content_ctime"})
@@ -89,7 +94,10 @@ class MacroLibrary:
         """Read every `*.yml` below `directory` (missing directory: an empty library)."""
         macros: dict[str, Macro] = {}
         broken: dict[str, str] = {}
-        for path in sorted(Path(directory).glob("*.yml")) if Path(directory).is_dir() else []:
+        found = walk_corpus(Path(directory), suffixes=".yml", recursive=False)
+        for failure in found.failures:
+            broken[Path(failure.path).stem] = f"{Path(failure.path).name}: {failure.reason}"
+        for path in found.files:
             macro, reason = _read_macro(path)
             if macro is None:
                 broken[path.stem] = f"{path.name}: {reason}"
@@ -104,20 +112,24 @@ class MacroLibrary:
         out: list[str] = []
         spans: list[MacroSpan] = []
         issues: list[str] = []
+        budget = [MAX_EXPANSION]
         length = pos = 0
-        for m in _CALL.finditer(spl):
+        try:
+            bodies = [(m, self._body(m.group(1), m.group(2), (), issues, budget)) for m in _CALL.finditer(spl)]
+        except _TooLarge as exc:
+            return Expansion(_CALL.sub(" ", spl), [], [*dict.fromkeys(issues), str(exc)])
+        for m, body in bodies:
             out.append(spl[pos : m.start()])
             length += m.start() - pos
-            body = self._body(m.group(1), m.group(2), (), issues)
             if body.strip():
                 spans.append(MacroSpan(length, length + len(body), m.group(1)))
             out.append(body)
             length += len(body)
             pos = m.end()
         out.append(spl[pos:])
-        return Expansion("".join(out), spans, issues)
+        return Expansion("".join(out), spans, list(dict.fromkeys(issues)))
 
-    def _body(self, name: str, args: str | None, stack: tuple[str, ...], issues: list[str]) -> str:
+    def _body(self, name: str, args: str | None, stack: tuple[str, ...], issues: list[str], budget: list[int]) -> str:
         """The fully expanded text of one call ('' for silent, unknown or broken macros)."""
         if is_silent_macro(name):
             return " "
@@ -138,8 +150,16 @@ class MacroLibrary:
         text = macro.definition
         for arg, value in zip(macro.arguments, values, strict=False):
             text = text.replace(f"${arg}$", value)
+        budget[0] -= len(text)
+        if budget[0] < 0:
+            raise _TooLarge(f"macros expand to more than {MAX_EXPANSION:,} characters (at `{name}`, "
+                            f"via {' -> '.join((*stack, name))}): macros left unexpanded")
         inner = (*stack, name)
-        return _CALL.sub(lambda m: self._body(m.group(1), m.group(2), inner, issues), text)
+        return _CALL.sub(lambda m: self._body(m.group(1), m.group(2), inner, issues, budget), text)
+
+
+class _TooLarge(Exception):
+    """A search's macro expansion passed `MAX_EXPANSION` (the message is the rule issue)."""
 
 
 def _builtin(name: str) -> Macro | None:
@@ -150,10 +170,13 @@ def _builtin(name: str) -> Macro | None:
 def _read_macro(path: Path) -> tuple[Macro | None, str]:
     """One macro file, or None and the reason it cannot be used."""
     try:
-        with path.open("rb") as fh:
-            data = yaml.load(fh, Loader=yaml.CSafeLoader)
-    except (OSError, yaml.YAMLError) as exc:
-        return None, f"unreadable: {exc.__class__.__name__}"
+        data = yaml.load(read_regular(path), Loader=yaml.CSafeLoader)
+    except OSError as exc:
+        return None, unreadable(exc)
+    except yaml.YAMLError as exc:
+        return None, yaml_reason(exc)
+    except RecursionError:
+        return None, "YAML nested too deeply to read"
     if not isinstance(data, dict) or not isinstance(data.get("definition"), str | int | float | bool):
         return None, "no definition"
     name = _ARITY.sub("", str(data.get("name") or path.stem))  # Splunk names `name(2)` by argument count
