@@ -244,6 +244,7 @@ def run_load(driver: Driver, database: str | None, *, attack: Path | None = None
     writer.sweep_orphans()
     if normalizer is not None:
         writer.record_normalization(normalizer.version, str(normalizer.ecs_path))
+    writer.derive_event_fields()
     if force or any(v.written or v.removed for v in report.vendors):
         writer.derive(LOADERS)
     report.seconds = time.perf_counter() - started

@@ -206,7 +206,6 @@ def derived_statements(vendors: Iterable[str]) -> tuple[str, ...]:
       (predicates), `techniques` (distinct techniques of the rules selecting on it, not excluding it);
     - per canonical field: rules and predicates, overall and per vendor;
     - per rule: `selection_indicators`, the distinct non-context selection indicators (for Jaccard similarity);
-    - per event: the fields it carries (the catalog's and its data sources');
     and then `SIMILAR_TO` between near-duplicate rules (loader/similarity.py).
     """
     vendors = list(vendors)
@@ -222,7 +221,6 @@ def derived_statements(vendors: Iterable[str]) -> tuple[str, ...]:
         f"SET f.rules = size(rules), f.predicates = predicates{_per_vendor('f.rules', vendors)}",
         "MATCH (r:Rule) SET r.selection_indicators = COUNT { MATCH (r)-[h:HAS_PREDICATE]->(i:Indicator) "
         "WHERE NOT h.exclusion AND NOT i.context RETURN DISTINCT i }",
-        EVENT_FIELDS,
     )
 
 
@@ -333,6 +331,11 @@ class GraphWriter:
         """Note which normalization wrote the graph (`detgraph check` normalizes a draft the same way)."""
         self.run("MERGE (m:Meta {key: 'normalization'}) SET m.version = $version, m.ecs_path = $ecs_path",
                  version=version, ecs_path=ecs_path)
+
+    def derive_event_fields(self) -> None:
+        """Each event's `fields`: the catalog's and those of the data sources providing it (every load: the
+        catalog write resets events)."""
+        self.run(EVENT_FIELDS)
 
     def derive(self, vendors: Iterable[str]) -> None:
         """Recompute what is stored for cheap reading (`derived_statements`)."""

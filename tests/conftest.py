@@ -28,6 +28,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CORPORA = Path(os.environ.get("DETGRAPH_CORPORA", REPO_ROOT.parent / "shared" / "corpora"))
 ECS = ecs_schema_path(CORPORA / "elastic")
 """The ECS 9.5 flat schema in the real Elastic corpus: every load needs it for the canonical fields."""
+os.environ.setdefault("DETGRAPH_ECS", str(ECS))  # for loads of fixture corpora through the CLI (subprocesses too)
 
 
 @pytest.fixture(scope="session")

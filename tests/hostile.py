@@ -8,8 +8,8 @@ already loaded: a failure too), `support` (a Splunk macro or data-source file th
 `kinds` picks which files are written: the good and partial ones alone make the graph a hostile load
 must end in.
 
-Oversized values (a 5 MB Sigma value, a 10 KB Elastic title: kind `oversize`) are written only with
-`oversize=True`: Neo4j refuses them in its range indexes (defect 1 of issue #14, fixed in the writer
+Oversized values (a 5 MB Sigma value, a 10 KB Elastic title: kind `oversize`, loaded whole; a 10 KB rule id:
+kind `refused`, over the unique index's key limit) are written only with `oversize=True` (defect 1 of issue #14:
 separately), so they get a corpus run of their own.
 """
 from __future__ import annotations
@@ -190,6 +190,8 @@ def _sigma_cases(oversize: bool) -> list[Case]:
     if oversize:
         cases.append(Case("sigma", f"{h}/huge_value.yml", "oversize", "a 5 MB value (defect 1)",
                           sigma_rule(9, value="A" * 5_000_000).encode()))
+        cases.append(Case("sigma", f"{h}/huge_id.yml", "refused", "a 10 KB rule id: over Neo4j's index key limit",
+                          sigma_rule(10, rule_id="X" * 10_000).encode()))
     return cases
 
 
@@ -302,7 +304,7 @@ def _write(path: Path, case: Case) -> None:
 
 def write_corpus(root: Path, *, kinds: Iterable[str] = KINDS, oversize: bool = False) -> HostileCorpus:
     """Write the cases of the given kinds below `root/<vendor>`; Splunk gets the fixture macros and data sources."""
-    wanted = {*kinds, "macro", *(["oversize"] if oversize else [])}
+    wanted = {*kinds, "macro", *(["oversize", "refused"] if oversize else [])}
     corpus = HostileCorpus({vendor: root / vendor for vendor in ("sigma", "elastic", "splunk")})
     for support in ("macros", "data_sources"):
         shutil.copytree(FIXTURES / "pipeline" / "splunk" / support, corpus.roots["splunk"] / support)

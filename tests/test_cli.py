@@ -198,7 +198,7 @@ FUZZ = [  # (detgraph.toml, environment, arguments, what the one line says)
     (None, {}, ["load", "--bogus"], "No such option '--bogus'"),
     (None, {}, ["no-such-command"], "No such command 'no-such-command'"),
     (None, {}, ["fetch", "nosuch"], "Invalid value for"),
-    (None, {}, ["export", "--format", "pdf", "-o", "x"], "Invalid value for '--format'"),
+    (None, {}, ["export", "graph", "--format", "pdf", "-o", "x"], "Invalid value for '--format'"),
     (None, {"DETGRAPH_CONFIG": "/no/such/dir/"}, ["load"], "nothing to load"),
 ]
 

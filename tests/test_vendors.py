@@ -17,7 +17,7 @@ from tests.conftest import REPO_ROOT
 
 def test_vendors_registry_is_the_one_list() -> None:
     assert list(CORPORA) == ["attack", *VENDORS] and ATTACK.loader is None
-    assert tuple(CORPORA) == CORPUS_KEYS
+    assert (*CORPORA, "ecs") == CORPUS_KEYS  # ecs: the ECS schema, a corpus of no rules read beside them
     assert {c.name: c.upstream for c in CORPORA.values()} == UPSTREAMS and LOAD_PATHS["attack"] == "enterprise-attack"
     assert list(LOADERS) == list(VENDORS) and len(LOADERS) == 3 and "attack" not in LOADERS
 

@@ -62,8 +62,10 @@ def load(ctx: click.Context, attack_version: str | None, ecs: Path | None, parti
     if not corpora and attack is None:
         options = "/".join(c.option for c in CORPORA.values())
         raise click.UsageError(f"nothing to load: pass {options} or set [corpora] in detgraph.toml")
-    if ecs is None and "elastic" not in corpora:  # the ECS schema ships with the Elastic corpus named in the settings
-        ecs = s.corpora.get("ecs") or (ecs_schema_path(s.corpora["elastic"]) if "elastic" in s.corpora else None)
+    # ECS: --ecs, else the settings' (DETGRAPH_ECS, [corpora] ecs), else the Elastic corpus's own copy
+    ecs = ecs or s.corpora.get("ecs")
+    if ecs is None and "elastic" not in corpora and "elastic" in s.corpora:
+        ecs = ecs_schema_path(s.corpora["elastic"])
     with open_driver(s) as driver:
         report = run_load(driver, s.neo4j_database, attack=attack, attack_version=attack_version,
                           corpora=corpora, ecs=ecs, full=not partial_load, force=force, show_progress=not quiet)
