@@ -9,8 +9,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -131,20 +132,40 @@ def _check_references(report: VendorReport, rules: list[Rule], techniques: dict[
                 report.unknown_data_sources[name] = report.unknown_data_sources.get(name, 0) + 1
 
 
-def _load_vendor(writer: GraphWriter, normalizer: Normalizer, vendor: str, root: Path,
-                 resolver: dict[str, tuple[str | None, str]], tactics: set[str], *, full: bool, force: bool,
-                 loaded_at: str, show_progress: bool) -> VendorReport:
+@dataclass(slots=True)
+class _Parsed:
+    """One vendor's corpus read into rules (the parse step), waiting for its write."""
+
+    loader: VendorLoader
+    prov: Provenance
+    report: VendorReport
+    rules: list[Rule]
+    hashes: dict[str, str]
+
+
+def _parse_vendor(vendor: str, root: Path, loaded_at: str) -> _Parsed:
+    """Read one vendor's corpus (no database): rules, their content hashes, and the report so far."""
     if not root.is_dir():
         raise ConfigError(f"{vendor} corpus not found at {root}: pass --{vendor} PATH to an upstream checkout")
     loader = LOADERS[vendor](root)
     prov = provenance_of(root, loaded_at)
     report = VendorReport(vendor=vendor, root=str(root), commit=prov.commit)
-    rules = parse_corpus(loader, report, show_progress=show_progress)
+    rules = parse_corpus(loader, report)
+    report.failures.extend({"path": f.path, "rule_id": None, "reason": f.reason} for f in loader.support_failures())
+    hashes = {rule.rule_id: rule.content_hash() for rule in rules}
+    return _Parsed(loader, prov, report, rules, hashes)
+
+
+def _write_vendor(writer: GraphWriter, normalizer: Normalizer, parsed: _Parsed,
+                  resolver: dict[str, tuple[str | None, str]], tactics: set[str], *, full: bool, force: bool,
+                  show_progress: bool) -> VendorReport:
+    """Write one parsed vendor: changed rules only, then removals and correlation links."""
+    loader, prov, report, rules = parsed.loader, parsed.prov, parsed.report, parsed.rules
+    vendor = loader.vendor
     if not rules:  # a wrong path must not empty the graph of this vendor's rules on a full reload
-        raise ConfigError(f"no {vendor} rules found under {root} ({report.files} files read): "
+        raise ConfigError(f"no {vendor} rules found under {report.root} ({report.files} files read): "
                           f"is it a {vendor} checkout? nothing was written")
     t0 = time.perf_counter()
-    report.failures.extend({"path": f.path, "rule_id": None, "reason": f.reason} for f in loader.support_failures())
     catalogue = loader.data_sources()
     normalizer.use_data_sources(catalogue)
     writer.write_data_sources([data_source_row(ds, normalizer) for ds in catalogue])
@@ -152,7 +173,7 @@ def _load_vendor(writer: GraphWriter, normalizer: Normalizer, vendor: str, root:
 
     _check_references(report, rules, resolver, tactics, catalogue)
     existing = writer.existing_rules(vendor)
-    hashes = {rule.rule_id: rule.content_hash() for rule in rules}
+    hashes = parsed.hashes
     version = (prov.commit, ROW_FORMAT, normalizer.version)
     changed = [rule for rule in rules  # what `existing_rules` holds for a rule
                if force or existing.get(rule_uid(vendor, rule.rule_id)) != (hashes[rule.rule_id], *version)]
@@ -160,12 +181,12 @@ def _load_vendor(writer: GraphWriter, normalizer: Normalizer, vendor: str, root:
     def resolve(tid: str) -> str | None:
         return resolver.get(tid.upper(), (None, "unknown"))[0]
 
-    rows = [rule_row(rule, prov, resolve, hashes[rule.rule_id], normalizer) for rule in changed]
     by_uid = {rule_uid(vendor, r.rule_id): r for r in changed}
     refused = 0
-    with _progress(list(batched(rows, RULE_BATCH)), f"write {vendor}", show_progress) as bar:
+    with _progress(list(batched(changed, RULE_BATCH)), f"write {vendor}", show_progress) as bar:
         for batch in bar:
-            for row, reason in writer.write_rule_batch(batch):
+            rows = [rule_row(rule, prov, resolve, hashes[rule.rule_id], normalizer) for rule in batch]
+            for row, reason in writer.write_rule_batch(rows):
                 rule = by_uid[row["uid"]]
                 report.failures.append({"path": rule.path, "rule_id": rule.rule_id,
                                         "reason": f"not written: Neo4j refused it: {reason}"})
@@ -221,31 +242,41 @@ def run_load(driver: Driver, database: str | None, *, attack: Path | None = None
         if vendor not in LOADERS:
             raise ConfigError(f"unknown vendor {vendor!r}: choose from {', '.join(LOADERS)}")
     normalizer = Normalizer.load(find_ecs(ecs, corpora)) if corpora else None
-    apply_schema(driver, database)
-    writer = GraphWriter(driver, database)
-    if attack is not None:
-        t0 = time.perf_counter()
-        catalog = read_attack(attack)
-        if attack_version:
-            catalog = replace(catalog, version=attack_version)
-        written = write_attack(driver, catalog, database, force=force)
-        report.attack = {"source": str(attack), "version": catalog.version, "tactics": len(catalog.tactics),
-                         "techniques": len(catalog.techniques), "retired": len(catalog.retired),
-                         "strategies": len(catalog.strategies), "analytics": len(catalog.analytics),
-                         "issues": list(catalog.issues), "written": written,
-                         "seconds": time.perf_counter() - t0}
-    write_catalogs(writer, normalizer.events_catalog if normalizer else EventCatalog.load())
-    resolver = technique_resolver_from_graph(driver, database)
-    tactics = {r["s"] for r in writer.run("MATCH (t:Tactic) RETURN t.shortname AS s")}
-    for vendor, root in corpora.items():
-        assert normalizer is not None
-        report.vendors.append(_load_vendor(writer, normalizer, vendor, Path(root), resolver, tactics, full=full,
-                                           force=force, loaded_at=loaded_at, show_progress=show_progress))
-    writer.sweep_orphans()
-    if normalizer is not None:
-        writer.record_normalization(normalizer.version, str(normalizer.ecs_path))
-    writer.derive_event_fields()
-    if force or any(v.written or v.removed for v in report.vendors):
-        writer.derive(LOADERS)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detgraph-parse")
+    try:  # files are parsed in the background: the next vendor while this one is written
+        parsing = {vendor: pool.submit(_parse_vendor, vendor, Path(root), loaded_at)
+                   for vendor, root in corpora.items()}
+        apply_schema(driver, database)
+        writer = GraphWriter(driver, database)
+        if attack is not None:
+            t0 = time.perf_counter()
+            catalog = read_attack(attack)
+            if attack_version:
+                catalog = replace(catalog, version=attack_version)
+            written = write_attack(driver, catalog, database, force=force)
+            report.attack = {"source": str(attack), "version": catalog.version, "tactics": len(catalog.tactics),
+                             "techniques": len(catalog.techniques), "retired": len(catalog.retired),
+                             "strategies": len(catalog.strategies), "analytics": len(catalog.analytics),
+                             "issues": list(catalog.issues), "written": written,
+                             "seconds": time.perf_counter() - t0}
+        write_catalogs(writer, normalizer.events_catalog if normalizer else EventCatalog.load())
+        resolver = technique_resolver_from_graph(driver, database)
+        tactics = {r["s"] for r in writer.run("MATCH (t:Tactic) RETURN t.shortname AS s")}
+        for vendor in corpora:
+            assert normalizer is not None
+            parsed = parsing[vendor].result()  # the next vendor is parsed while this one is written
+            if show_progress:
+                click.echo(f"parsed {vendor}: {parsed.report.files} files in {parsed.report.parse_seconds:.1f}s",
+                           err=True)
+            report.vendors.append(_write_vendor(writer, normalizer, parsed, resolver, tactics, full=full, force=force,
+                                                show_progress=show_progress))
+        writer.sweep_orphans()
+        if normalizer is not None:
+            writer.record_normalization(normalizer.version, str(normalizer.ecs_path))
+        writer.derive_event_fields()
+        if force or any(v.written or v.removed for v in report.vendors):
+            writer.derive(LOADERS)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
     report.seconds = time.perf_counter() - started
     return report
