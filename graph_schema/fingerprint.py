@@ -4,7 +4,10 @@ Two graphs have the same digest when they hold the same nodes (labels and proper
 same relationships (type and properties), whatever their internal ids and the order they were written
 in. Left out, because they change between two loads of identical input (`VOLATILE`):
 
-* `loaded_at` — the time of the load, on every rule.
+* `loaded_at` — the time of the load, on every rule;
+* `parse_digest` — on `Meta {key: 'parse:<vendor>'}`: what a load read a vendor's files with (the loader's
+  code, the corpus's support files such as Splunk macros), bookkeeping that lets the next load skip files
+  that did not change; not graph content.
 
 Everything else counts: content hashes, commits, paths, the ATT&CK source path and version, the schema
 version. A node is identified by its own content, so a relationship is hashed with the contents of its
@@ -22,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["VOLATILE", "Fingerprint", "fingerprint"]
 
-VOLATILE = frozenset({"loaded_at"})
+VOLATILE = frozenset({"loaded_at", "parse_digest"})
 """Properties that differ between two loads of the same input; the digest ignores them."""
 
 NODES = "MATCH (n) RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props"

@@ -21,6 +21,7 @@ class VendorLoader(ABC):
     vendor: ClassVar[str]
     rule_dirs: ClassVar[tuple[str, ...]] = (".",)  # folders below `root` that hold rule files
     suffix: ClassVar[str] = ".yml"  # how a rule file's name ends
+    support_dirs: ClassVar[tuple[str, ...]] = ()  # folders of files every rule's reading depends on (macros)
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -28,6 +29,10 @@ class VendorLoader(ABC):
     def walk(self) -> CorpusFiles:
         """Every regular rule file below the rule folders (sorted), and the entries that cannot be read."""
         return walk_corpus(self.root, self.rule_dirs, self.suffix)
+
+    def support_files(self) -> list[Path]:
+        """The regular files of `support_dirs` (a change to one means every rule must be read again)."""
+        return walk_corpus(self.root, self.support_dirs, ".yml", recursive=False).files if self.support_dirs else []
 
     def files(self) -> list[Path]:
         """Every rule file below `root`, sorted (`walk` without its failures)."""

@@ -5,6 +5,9 @@ removing rules that disappeared, resolving revoked technique ids, progress bars,
 """
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
 import subprocess
 import sys
 import time
@@ -64,41 +67,105 @@ def provenance_of(root: Path, loaded_at: str) -> Provenance:
     return Provenance(_git(root, "remote", "get-url", "origin") or top, _git(root, "rev-parse", "HEAD"), loaded_at)
 
 
-def parse_corpus(loader: VendorLoader, report: VendorReport, *, show_progress: bool = False) -> list[Rule]:
+@dataclass(frozen=True, slots=True)
+class RuleFacts:
+    """What the report says of one rule — from its parse, or from the graph for a file not parsed again."""
+
+    path: str
+    rule_id: str
+    predicates: int
+    exclusions: int
+    issues: tuple[str, ...]
+    no_predicates_reason: str | None
+    technique_ids: tuple[str, ...]
+    tactics: tuple[str, ...]  # every tactic it names, with a technique or alone
+    data_sources: tuple[str, ...]
+
+    @classmethod
+    def of(cls, rule: Rule) -> RuleFacts:
+        """The facts of a parsed rule."""
+        return cls(rule.path, rule.rule_id, len(rule.predicates), sum(p.exclusion for p in rule.predicates),
+                   tuple(rule.issues), rule.no_predicates_reason, tuple(t.technique_id for t in rule.techniques),
+                   tuple(dict.fromkeys([*rule.tactics, *(t.tactic for t in rule.techniques if t.tactic)])),
+                   tuple(rule.telemetry.data_sources))
+
+
+@dataclass(slots=True)
+class ParsedCorpus:
+    """A vendor's corpus as read: the rules parsed now, the facts of rules kept from files that did not change
+    since the last load, and the digest of every rule file."""
+
+    rules: list[Rule]
+    kept: list[RuleFacts]
+    digests: dict[str, str]  # rule file path -> sha1 of its bytes
+
+
+Unchanged = dict[str, tuple[str, list[RuleFacts]]]
+"""path -> (the file's digest at the last load, the facts of its rules in the graph)."""
+
+
+def parse_corpus(loader: VendorLoader, report: VendorReport, *, unchanged: Unchanged | None = None,
+                 show_progress: bool = False) -> ParsedCorpus:
     """Every rule of a corpus, with failures, partial parses and duplicate ids recorded on `report`.
 
-    Files the walk cannot use (links that loop or dangle, FIFOs, unreadable files) are failures too, and
-    so is a file whose parse breaks unexpectedly: one file never stops the load.
+    A file whose bytes have the digest `unchanged` gives for it is not parsed again: its rules are in the
+    graph as they are. Files the walk cannot use (links that loop or dangle, FIFOs, unreadable files) are
+    failures, and so is a file whose parse breaks unexpectedly: one file never stops the load.
     """
     walked = loader.walk()
-    files = walked.files
-    report.files = len(files)
+    report.files = len(walked.files)
     report.failures.extend({"path": f.path, "rule_id": None, "reason": f.reason} for f in walked.failures)
     rules: dict[str, Rule] = {}
+    first_path: dict[str, str] = {}  # rule id -> the file it was first read from
+    out = ParsedCorpus([], [], {})
     t0 = time.perf_counter()
-    with _progress(files, f"parse {loader.vendor}", show_progress) as bar:
+    with _progress(walked.files, f"parse {loader.vendor}", show_progress) as bar:
         for path in bar:
+            rel = relative_path(path, loader.root)
+            digest = _digest(path)
+            if digest is not None:
+                out.digests[rel] = digest
+            known = (unchanged or {}).get(rel)
+            if digest is not None and known is not None and known[0] == digest:
+                for facts in known[1]:
+                    first_path.setdefault(facts.rule_id, rel)
+                    out.kept.append(facts)
+                continue
             parsed = _parse_file(loader, path)
             report.failures.extend({"path": f.path, "rule_id": f.rule_id, "reason": f.reason} for f in parsed.failures)
             for rule in parsed.rules:
-                if rule.rule_id in rules:
-                    first = rules[rule.rule_id].path
+                if rule.rule_id in first_path:
+                    first = first_path[rule.rule_id]
                     report.failures.append({"path": rule.path, "rule_id": rule.rule_id,
                                             "reason": f"duplicate rule id (first loaded from {first})"})
                     continue
+                first_path[rule.rule_id] = rule.path
                 rules[rule.rule_id] = rule
     report.parse_seconds = time.perf_counter() - t0
-    for rule in rules.values():
-        report.predicates += len(rule.predicates)
-        report.exclusions += sum(p.exclusion for p in rule.predicates)
-        if rule.partial:
-            report.partials.append({"path": rule.path, "rule_id": rule.rule_id, "issues": rule.issues})
-        if not rule.predicates:
-            report.empty.append({"path": rule.path, "rule_id": rule.rule_id,
-                                 "reason": rule.no_predicates_reason or "; ".join(rule.issues) or "no predicates"})
-    report.rules, report.partial, report.failed = len(rules), len(report.partials), len(report.failures)
+    out.rules = list(rules.values())
+    _summarize(report, [*(RuleFacts.of(r) for r in out.rules), *out.kept])
+    return out
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest()
+    except OSError:
+        return None  # the parse reports why
+
+
+def _summarize(report: VendorReport, facts: list[RuleFacts]) -> None:
+    """Counts, partial parses and rules without predicates on `report`."""
+    for f in facts:
+        report.predicates += f.predicates
+        report.exclusions += f.exclusions
+        if f.issues:
+            report.partials.append({"path": f.path, "rule_id": f.rule_id, "issues": list(f.issues)})
+        if not f.predicates:
+            report.empty.append({"path": f.path, "rule_id": f.rule_id,
+                                 "reason": f.no_predicates_reason or "; ".join(f.issues) or "no predicates"})
+    report.rules, report.partial, report.failed = len(facts), len(report.partials), len(report.failures)
     report.no_predicates = len(report.empty)
-    return list(rules.values())
 
 
 def _parse_file(loader: VendorLoader, path: Path) -> ParsedFile:
@@ -115,20 +182,20 @@ def _parse_file(loader: VendorLoader, path: Path) -> ParsedFile:
     return ParsedFile(failures=[LoadFailure(relative_path(path, loader.root), reason)])
 
 
-def _check_references(report: VendorReport, rules: list[Rule], techniques: dict[str, tuple[str | None, str]],
+def _check_references(report: VendorReport, facts: Iterable[RuleFacts], techniques: dict[str, tuple[str | None, str]],
                       tactics: set[str], catalogue: list[DataSource]) -> None:
     """Note on `report` how every technique tag resolves, and the tactic tags and data sources nobody knows."""
     known_sources = {ds.name for ds in catalogue}
-    for rule in rules:
-        for tid in {t.technique_id for t in rule.techniques}:
+    for rule in facts:
+        for tid in set(rule.technique_ids):
             seen = report.techniques.setdefault(techniques.get(tid.upper(), (None, "unknown"))[1], [])
             if tid not in seen:
                 seen.append(tid)
-        for name in set(rule.tactics) | {t.tactic for t in rule.techniques if t.tactic}:
+        for name in set(rule.tactics):
             if name not in tactics:
                 report.unknown_tactics[name] = report.unknown_tactics.get(name, 0) + 1
         if catalogue:  # only a vendor that catalogues its data sources can name an unknown one
-            for name in set(rule.telemetry.data_sources) - known_sources:
+            for name in set(rule.data_sources) - known_sources:
                 report.unknown_data_sources[name] = report.unknown_data_sources.get(name, 0) + 1
 
 
@@ -139,30 +206,59 @@ class _Parsed:
     loader: VendorLoader
     prov: Provenance
     report: VendorReport
-    rules: list[Rule]
-    hashes: dict[str, str]
+    corpus: ParsedCorpus
+    hashes: dict[str, str]  # rule id -> content hash, of the rules parsed now
+    digest: str  # what every rule's reading depended on (see `parse_digest`)
+    stored_digests: dict[str, str]  # rule file path -> its digest the graph holds
 
 
-def _parse_vendor(vendor: str, root: Path, loaded_at: str) -> _Parsed:
-    """Read one vendor's corpus (no database): rules, their content hashes, and the report so far."""
+@functools.cache
+def _code_digest() -> bytes:
+    """The loader's own source (parsers, grammars, normalization): a change means every file is read again."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*")):
+        if path.suffix in (".py", ".lark") and "__pycache__" not in path.parts:
+            digest.update(path.as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.digest()
+
+
+def parse_digest(loader: VendorLoader, prov: Provenance, normalization: str) -> str:
+    """What reading a vendor's files depended on: the loader's code, the writer's row format, the normalization
+    (field maps, event catalog, ECS), the corpus commit and its support files (Splunk macros, data sources)."""
+    digest = hashlib.sha256(_code_digest())
+    digest.update(f"{ROW_FORMAT}\0{normalization}\0{prov.commit}".encode())
+    for path in loader.support_files():
+        digest.update(relative_path(path, loader.root).encode() + b"\0")
+        with contextlib.suppress(OSError):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def _parse_vendor(vendor: str, root: Path, loaded_at: str, normalization: str,
+                  last: tuple[str | None, Unchanged]) -> _Parsed:
+    """Read one vendor's corpus (no database): rules, their content hashes, and the report so far. `last` is
+    what the graph holds from the previous load (its parse digest, and each file's digest and rules): when the
+    parse digest is the same, unchanged files are not parsed again."""
     if not root.is_dir():
         raise ConfigError(f"{vendor} corpus not found at {root}: pass --{vendor} PATH to an upstream checkout")
     loader = LOADERS[vendor](root)
     prov = provenance_of(root, loaded_at)
     report = VendorReport(vendor=vendor, root=str(root), commit=prov.commit)
-    rules = parse_corpus(loader, report)
+    digest = parse_digest(loader, prov, normalization)
+    corpus = parse_corpus(loader, report, unchanged=last[1] if last[0] == digest else None)
     report.failures.extend({"path": f.path, "rule_id": None, "reason": f.reason} for f in loader.support_failures())
-    hashes = {rule.rule_id: rule.content_hash() for rule in rules}
-    return _Parsed(loader, prov, report, rules, hashes)
+    hashes = {rule.rule_id: rule.content_hash() for rule in corpus.rules}
+    return _Parsed(loader, prov, report, corpus, hashes, digest, {path: d for path, (d, _) in last[1].items()})
 
 
 def _write_vendor(writer: GraphWriter, normalizer: Normalizer, parsed: _Parsed,
                   resolver: dict[str, tuple[str | None, str]], tactics: set[str], *, full: bool, force: bool,
                   show_progress: bool) -> VendorReport:
     """Write one parsed vendor: changed rules only, then removals and correlation links."""
-    loader, prov, report, rules = parsed.loader, parsed.prov, parsed.report, parsed.rules
+    loader, prov, report, corpus = parsed.loader, parsed.prov, parsed.report, parsed.corpus
+    rules = corpus.rules
     vendor = loader.vendor
-    if not rules:  # a wrong path must not empty the graph of this vendor's rules on a full reload
+    if not rules and not corpus.kept:  # a wrong path must not empty the graph of this vendor's rules
         raise ConfigError(f"no {vendor} rules found under {report.root} ({report.files} files read): "
                           f"is it a {vendor} checkout? nothing was written")
     t0 = time.perf_counter()
@@ -171,7 +267,7 @@ def _write_vendor(writer: GraphWriter, normalizer: Normalizer, parsed: _Parsed,
     writer.write_data_sources([data_source_row(ds, normalizer) for ds in catalogue])
     report.data_sources = len(catalogue)
 
-    _check_references(report, rules, resolver, tactics, catalogue)
+    _check_references(report, [*(RuleFacts.of(r) for r in rules), *corpus.kept], resolver, tactics, catalogue)
     existing = writer.existing_rules(vendor)
     hashes = parsed.hashes
     version = (prov.commit, ROW_FORMAT, normalizer.version)
@@ -185,19 +281,28 @@ def _write_vendor(writer: GraphWriter, normalizer: Normalizer, parsed: _Parsed,
     refused = 0
     with _progress(list(batched(changed, RULE_BATCH)), f"write {vendor}", show_progress) as bar:
         for batch in bar:
-            rows = [rule_row(rule, prov, resolve, hashes[rule.rule_id], normalizer) for rule in batch]
+            rows = [rule_row(rule, prov, resolve, hashes[rule.rule_id], normalizer, corpus.digests.get(rule.path))
+                    for rule in batch]
             for row, reason in writer.write_rule_batch(rows):
                 rule = by_uid[row["uid"]]
                 report.failures.append({"path": rule.path, "rule_id": rule.rule_id,
                                         "reason": f"not written: Neo4j refused it: {reason}"})
                 refused += 1
+    rewritten = {c.rule_id for c in changed}
+    stale = [{"uid": rule_uid(vendor, r.rule_id), "digest": corpus.digests[r.path]} for r in rules
+             if r.rule_id not in rewritten and r.path in corpus.digests
+             and parsed.stored_digests.get(r.path) != corpus.digests[r.path]]
+    writer.set_source_digests(stale)  # the file changed, its rules did not: remember the file as it is now
     report.failed = len(report.failures)
-    report.written, report.unchanged = len(changed) - refused, len(rules) - len(changed)
+    report.written = len(changed) - refused
+    report.unchanged = len(rules) + len(corpus.kept) - len(changed)
     if full:
-        gone = set(existing) - {rule_uid(vendor, r.rule_id) for r in rules}
+        gone = set(existing) - {rule_uid(vendor, r.rule_id) for r in rules} \
+            - {rule_uid(vendor, f.rule_id) for f in corpus.kept}
         writer.delete_rules(gone)
         report.removed = len(gone)
     writer.link_correlations(vendor)
+    writer.record_parse_digest(vendor, parsed.digest)
     report.write_seconds = time.perf_counter() - t0
     return report
 
@@ -244,10 +349,12 @@ def run_load(driver: Driver, database: str | None, *, attack: Path | None = None
     normalizer = Normalizer.load(find_ecs(ecs, corpora)) if corpora else None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detgraph-parse")
     try:  # files are parsed in the background: the next vendor while this one is written
-        parsing = {vendor: pool.submit(_parse_vendor, vendor, Path(root), loaded_at)
+        writer = GraphWriter(driver, database)
+        version = normalizer.version if normalizer else ""
+        last = {vendor: (None, {}) if force else writer.last_parse(vendor, ROW_FORMAT, version) for vendor in corpora}
+        parsing = {vendor: pool.submit(_parse_vendor, vendor, Path(root), loaded_at, version, last[vendor])
                    for vendor, root in corpora.items()}
         apply_schema(driver, database)
-        writer = GraphWriter(driver, database)
         if attack is not None:
             t0 = time.perf_counter()
             catalog = read_attack(attack)

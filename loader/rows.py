@@ -19,7 +19,7 @@ __all__ = ["ROW_FORMAT", "Provenance", "rule_uid", "vendor_key", "rule_row", "pr
            "neo4j_value"]
 
 
-ROW_FORMAT = 3
+ROW_FORMAT = 4
 """Bump when what the writer stores for a rule changes: rules written in another format are rewritten."""
 
 
@@ -65,11 +65,12 @@ def neo4j_value(value: Any) -> Any:
 
 
 def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None], content_hash: str,
-             normalizer: Normalizer) -> dict[str, Any]:
+             normalizer: Normalizer, source_digest: str | None = None) -> dict[str, Any]:
     """The `Rule` node's properties plus what its relationships need.
 
     `resolve` maps a technique id as tagged to the active technique it links to (None: not linked);
-    `content_hash` is `rule.content_hash()`, which the caller has already computed to skip unchanged rules.
+    `content_hash` is `rule.content_hash()`, which the caller has already computed to skip unchanged rules;
+    `source_digest` is the digest of the rule's file (a file with the same digest is not parsed again).
     """
     t = rule.telemetry
     props: dict[str, Any] = {
@@ -87,19 +88,21 @@ def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None],
         "logic": json.dumps(rule.logic) if rule.logic is not None else None,
         "technique_ids": sorted({r.technique_id for r in rule.techniques}), "tactics": rule.tactics,
         "related_rules": rule.related_rules, "predicate_count": len(rule.predicates),
+        "exclusion_count": sum(p.exclusion for p in rule.predicates), "source_digest": source_digest,
         "logsource_product": t.product, "logsource_category": t.category, "logsource_service": t.service,
         "index_patterns": t.index_patterns, "integrations": t.integrations, "data_sources": t.data_sources,
         "datamodels": t.datamodels, "event_keys": [e.key for e in events],
         "repo": prov.repo, "commit": prov.commit, "content_hash": content_hash, "loaded_at": prov.loaded_at,
         "row_format": ROW_FORMAT, "normalization": normalizer.version,
     })
-    props = {k: neo4j_value(v) for k, v in props.items() if v is not None}
     tactics_by_technique: dict[str, set[str]] = {}
     for ref in rule.techniques:
         tactics_by_technique.setdefault(ref.technique_id, set())
         if ref.tactic:
             tactics_by_technique[ref.technique_id].add(ref.tactic)
     named_tactics = sorted(set(rule.tactics) | {x for s in tactics_by_technique.values() for x in s})
+    props["named_tactics"] = named_tactics
+    props = {k: neo4j_value(v) for k, v in props.items() if v is not None}
     return {
         "uid": props["uid"],
         "props": props,

@@ -164,6 +164,14 @@ WITH ev, reduce(acc = coalesce(ev.catalog_fields, []), fs IN collect(ds.canonica
 SET ev.fields = fields
 """
 
+LAST_PARSE = """
+MATCH (r:Rule {vendor: $vendor})
+WHERE r.source_digest IS NOT NULL AND r.row_format = $row_format AND r.normalization = $normalization
+RETURN r.path AS path, r.source_digest AS digest, r.rule_id AS rule_id, r.predicate_count AS predicates,
+       r.exclusion_count AS exclusions, r.issues AS issues, r.no_predicates_reason AS reason,
+       r.technique_ids AS techniques, r.named_tactics AS tactics, r.data_sources AS data_sources
+"""
+
 LINK_CORRELATIONS = """
 MATCH (c:Rule {vendor: $vendor}) WHERE size(c.related_rules) > 0
 UNWIND c.related_rules AS ref
@@ -326,6 +334,30 @@ class GraphWriter:
     def link_log_sources(self, rows: list[dict[str, str]]) -> None:
         """Replace the ATT&CK log source -> catalog event links."""
         self.run(LINK_LOG_SOURCES, rows=rows)
+
+    def last_parse(self, vendor: str, row_format: int, normalization: str) -> tuple[str | None,
+                                                                               dict[str, tuple[str, list[Any]]]]:
+        """The vendor's parse digest at its last load and, per rule file, its digest and the facts of its rules
+        (rules written in another row format or normalization are left out: their files are read again)."""
+        from loader.pipeline import RuleFacts  # the pipeline's report record; imported here to avoid a cycle
+
+        meta = self.run("MATCH (m:Meta {key: $key}) RETURN m.parse_digest AS d", key=f"parse:{vendor}")
+        files: dict[str, tuple[str, list[Any]]] = {}
+        for r in self.run(LAST_PARSE, vendor=vendor, row_format=row_format, normalization=normalization):
+            facts = RuleFacts(r["path"], r["rule_id"], r["predicates"] or 0, r["exclusions"] or 0,
+                              tuple(r["issues"] or ()), r["reason"], tuple(r["techniques"] or ()),
+                              tuple(r["tactics"] or ()), tuple(r["data_sources"] or ()))
+            files.setdefault(r["path"], (r["digest"], []))[1].append(facts)
+        return (meta[0]["d"] if meta else None), files
+
+    def set_source_digests(self, rows: list[dict[str, str]]) -> None:
+        """Record the current digest of the files of rules that did not change (`{uid, digest}` rows)."""
+        for batch in batched(rows, 1000):
+            self.run("UNWIND $rows AS r MATCH (x:Rule {uid: r.uid}) SET x.source_digest = r.digest", rows=batch)
+
+    def record_parse_digest(self, vendor: str, digest: str) -> None:
+        """What the vendor's rules in the graph were read with (`loader.pipeline.parse_digest`)."""
+        self.run("MERGE (m:Meta {key: $key}) SET m.parse_digest = $digest", key=f"parse:{vendor}", digest=digest)
 
     def record_normalization(self, version: str, ecs_path: str) -> None:
         """Note which normalization wrote the graph (`detgraph check` normalizes a draft the same way)."""

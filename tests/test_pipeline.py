@@ -2,6 +2,7 @@
 changed-rule replacement, removal, revoked-id resolution, the report, `rule show`, export."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -245,3 +246,25 @@ def test_corpus_reach_counts_rules_not_predicates(graph: Driver, corpus: dict[st
     image = [p for p in rule_detail(graph, HIDDEN_PS)["predicates"] if p["field"] == "Image"]
     assert len(image) == 2 and {p["corpus_reach"] for p in image} == {2}  # this rule twice + the Splunk fixture
     assert {p["reach_by_vendor"]["sigma"] for p in image} == {1}
+
+
+def test_unchanged_files_are_not_parsed_again_and_report_the_same(graph: Driver, corpus: dict[str, Path]) -> None:
+    first = load(graph, corpus, force=True)
+    again = load(graph, corpus)
+    keys = ("rules", "predicates", "exclusions", "partial", "failed", "no_predicates", "partials", "empty",
+            "techniques", "unknown_tactics", "unknown_data_sources")
+    for a, b in zip(first.vendors, again.vendors, strict=True):
+        assert {k: getattr(a, k) for k in keys} == {k: getattr(b, k) for k in keys}, a.vendor
+        assert (b.written, b.unchanged) == (0, b.rules)
+    path = corpus["sigma"] / "rules" / "windows" / "proc_creation_powershell_hidden.yml"
+    path.write_text(path.read_text() + "\n# a comment: the bytes change, the rule does not\n")
+    touched = load(graph, corpus)
+    sigma = next(v for v in touched.vendors if v.vendor == "sigma")
+    assert (sigma.written, sigma.rules) == (0, first.vendors[0].rules)
+    digest = graph.execute_query("MATCH (r:Rule {uid: $uid}) RETURN r.source_digest AS d", uid=HIDDEN_PS).records
+    assert digest[0]["d"] == hashlib.sha1(path.read_bytes()).hexdigest()  # remembered: not parsed next time
+    macros = corpus["splunk"] / "macros"
+    macro = sorted(macros.glob("*.yml"))[0]
+    macro.write_text(macro.read_text() + "\n")  # a support file changed: every Splunk rule is read again
+    reread = next(v for v in load(graph, corpus).vendors if v.vendor == "splunk")
+    assert reread.parse_seconds > 0 and reread.unchanged == reread.rules

@@ -71,7 +71,7 @@ def test_walk_reports_links_and_fifos_the_same_for_every_vendor(tmp_path: Path, 
 def test_walk_failures_reach_the_load_report(tmp_path: Path, vendor: str) -> None:
     root = hostile_folder(tmp_path, vendor)
     report = VendorReport(vendor, str(root))
-    rules = parse_corpus(LOADERS[vendor](root), report)
+    rules = parse_corpus(LOADERS[vendor](root), report).rules
     assert len(rules) == 1  # good and its alias: the same rule id, the alias reported as a duplicate
     reasons = sorted(f["reason"].split(" (")[0] for f in report.failures)
     assert reasons == ["dangling symlink", "duplicate rule id", "not a regular file", "symlink loop", "symlink loop"]

@@ -19,6 +19,8 @@ class SplunkLoader(VendorLoader):
 
     vendor: ClassVar[str] = "splunk"
     rule_dirs: ClassVar[tuple[str, ...]] = ("detections",)
+    support_dirs: ClassVar[tuple[str, ...]] = ("macros", "data_sources")  # macros expand searches; data sources
+    # say what fields mean and which events rules read
 
     @cached_property
     def macros(self) -> MacroLibrary:
