@@ -144,9 +144,10 @@ class MapEntry:
         for m in self.maps:
             if name in m:
                 return m[name]
+        flat = name.replace("{}", "")  # Splunk's JSON array marker: `target{}.type` is `target.type`
         for vendor, canonical in self.nested:
-            if name.startswith(vendor + ".") and len(name) > len(vendor) + 1:
-                return f"{canonical}.{name[len(vendor) + 1:].replace('{}', '')}"
+            if flat.startswith(vendor + ".") and len(flat) > len(vendor) + 1:
+                return f"{canonical}.{flat[len(vendor) + 1:]}"
         return None
 
     def catch_all(self, name: str) -> str | None:
