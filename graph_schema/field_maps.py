@@ -186,7 +186,7 @@ class SigmaFieldMap:
                      for k, v in raw["match"].items()}
             maps = [*_use(raw, where, sections), _targets(raw.get("fields") or {}, f"{where}.fields", catalog)]
             entries.append(MapEntry(tuple(maps), _prefix(raw.get("prefix"), where, catalog),
-                                  _nested(raw.get("nested"), where, catalog), match=match))
+                                    _nested(raw.get("nested"), where, catalog), match=match))
         return cls(sections, entries)
 
     def entries_for(self, logsource: dict[str, str | None]) -> list[MapEntry]:
@@ -224,8 +224,8 @@ class SplunkFieldMap:
                       for code, names in events_raw.items()}
             maps = [*_use(raw, where, sections), _targets(raw.get("fields") or {}, f"{where}.fields", catalog)]
             sources.append(MapEntry(tuple(maps), _prefix(raw.get("prefix"), where, catalog),
-                                  _nested(raw.get("nested"), where, catalog),
-                                  patterns=tuple(str(p).lower() for p in patterns), events=events))
+                                    _nested(raw.get("nested"), where, catalog),
+                                    patterns=tuple(str(p).lower() for p in patterns), events=events))
         common = _targets(doc.get("fields") or {}, f"{path.name}: fields", catalog)
         return cls(datamodels, sources, common, _prefix(doc.get("datamodel_prefix"), f"{path.name}", catalog))
 

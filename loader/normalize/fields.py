@@ -57,7 +57,7 @@ def _canonical_as_is(maps: FieldMaps, name: str) -> tuple[str | None, bool]:
 
 
 def _explicit(entries: list[MapEntry], name: str, codes: tuple[str, ...] = ()) -> Target | None:
-    """The first explicit map entry of `entries` (in file order) naming `name`."""
+    """The target of the first of `entries` (in file order) whose explicit maps name `name`."""
     for entry in entries:
         target = entry.lookup(name, codes)
         if target is not None:
