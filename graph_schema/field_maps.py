@@ -1,18 +1,24 @@
 """Where a vendor field becomes a canonical field: the vendor field maps of `graph_schema/fields/`.
 
 - `sigma.yml`: named `sections` (field -> canonical) and `logsources`, each a `match` on the rule's
-  logsource (product / category / service), the sections it `use`s and an optional `prefix` namespace
-  for any other field (`winlog.event_data`).
+  logsource (product / category / service), the sections it `use`s, its own `fields`, `nested` renames of
+  dotted names (`requestParameters.x` -> `aws.cloudtrail.flattened.request_parameters.x`) and an optional
+  `prefix` for any other plain name (`winlog.event_data`).
 - `splunk.yml`: CIM `datamodels` (object -> field -> canonical: `Processes.process_name`, and a bare
   `process_name` in a search of that data model), `sources` for raw searches (matched on the `source` /
-  `sourcetype` the search reads; may `use` Sigma sections such as the Sysmon ones, per `EventCode`), and
-  `fields` that mean one thing in any search (`EventCode`, `sourcetype`).
+  `sourcetype` the search reads; may `use` Sigma sections such as the Sysmon ones, per `EventCode`),
+  `fields` that mean one thing in any search (`EventCode`, `sourcetype`), and `datamodel_prefix`, the
+  namespace of a data-model field no object map lists (`Processes.process_integrity_level` ->
+  `cim.Processes.process_integrity_level`).
 - Elastic fields are ECS (or an integration's own) already; `canonical.yml` covers them.
 
-A target is a canonical name, or `{value_prefix: {"SHA256=": process.hash.sha256, ...}, default: ...}`
-for a field whose values name the real field (Sysmon `Hashes`). Every target is validated against the
-`FieldCatalog` when the maps are loaded: a map naming a field ECS lacks and no extension declares is
-a `ConfigError`, never a silent new field.
+A name resolves through the explicit maps (`use`, `fields`, `nested`) of every matching entry in file order
+first, and only then through the first matching entry's `prefix`, so a generic entry's catch-all never hides
+a specific entry's map. A target is a canonical name, or
+`{value_prefix: {"SHA256=": process.hash.sha256, ...}, default: ...}` for a field whose values name the
+real field (Sysmon `Hashes`). Every target is validated against the `FieldCatalog` when the maps are
+loaded: a map naming a field ECS lacks and no extension declares is a `ConfigError`, never a silent new
+field; a `prefix`, a `nested` target and `datamodel_prefix` must be a declared namespace or below one.
 """
 from __future__ import annotations
 
@@ -24,7 +30,7 @@ from typing import Any
 from graph_schema.errors import ConfigError
 from graph_schema.field_catalog import FIELDS_DIR, FieldCatalog, read_yaml
 
-__all__ = ["ValueSplit", "Target", "SigmaFieldMap", "SplunkFieldMap", "FieldMaps", "LOGSOURCE_KEYS"]
+__all__ = ["ValueSplit", "Target", "MapEntry", "SigmaFieldMap", "SplunkFieldMap", "FieldMaps", "LOGSOURCE_KEYS"]
 
 LOGSOURCE_KEYS = ("product", "category", "service")
 
@@ -74,12 +80,31 @@ def _targets(raw: Any, where: str, catalog: FieldCatalog) -> dict[str, Target]:
     return out
 
 
+def _in_namespace(name: str, catalog: FieldCatalog) -> bool:
+    """`name` is a declared extension namespace or lies below one (`zeek.dns` below `zeek`)."""
+    return any(name == ns or name.startswith(ns + ".") for ns in catalog.namespaces)
+
+
 def _prefix(raw: Any, where: str, catalog: FieldCatalog) -> str | None:
     if raw is None:
         return None
-    if not isinstance(raw, str) or raw not in catalog.namespaces:
-        raise ConfigError(f"{where}: prefix {raw!r} is not a namespace declared in graph_schema/fields/canonical.yml")
+    if not isinstance(raw, str) or not _in_namespace(raw, catalog):
+        raise ConfigError(f"{where}: prefix {raw!r} is not a namespace declared in graph_schema/fields/canonical.yml"
+                          f" (nor below one)")
     return raw
+
+
+def _nested(raw: Any, where: str, catalog: FieldCatalog) -> tuple[tuple[str, str], ...]:
+    """`{vendor prefix: canonical prefix}`: `a.b.c` under vendor prefix `a` is `<canonical prefix>.b.c`."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: 'nested' must map a dotted vendor prefix to a canonical prefix")
+    for vendor, target in raw.items():
+        if not isinstance(target, str) or not _in_namespace(target, catalog):
+            raise ConfigError(f"{where}.nested.{vendor}: {target!r} is not below a namespace declared in"
+                              f" graph_schema/fields/canonical.yml")
+    return tuple(sorted(((str(v), str(t)) for v, t in raw.items()), key=lambda vt: -len(vt[0])))
 
 
 def _sections(doc: dict[str, Any], path: Path, catalog: FieldCatalog) -> dict[str, dict[str, Target]]:
@@ -100,17 +125,18 @@ def _use(entry: dict[str, Any], where: str, sections: dict[str, dict[str, Target
 
 
 @dataclass(frozen=True, slots=True)
-class _Entry:
+class MapEntry:
     """One `logsources` / `sources` entry: when it applies and the maps it brings, in order."""
 
     maps: tuple[dict[str, Target], ...]
     prefix: str | None = None
+    nested: tuple[tuple[str, str], ...] = ()  # (vendor prefix, canonical prefix), longest first
     match: dict[str, tuple[str, ...]] = field(default_factory=dict)  # Sigma: logsource key -> values
     patterns: tuple[str, ...] = ()  # Splunk: source / sourcetype globs
     events: dict[str, tuple[dict[str, Target], ...]] = field(default_factory=dict)  # Splunk: EventCode -> maps
 
     def lookup(self, name: str, codes: tuple[str, ...] = ()) -> Target | None:
-        """The target this entry gives `name` (per-event maps first), else its prefix namespace, else None."""
+        """The target this entry's explicit maps give `name` (per-event maps first, then `nested`), else None."""
         for code in codes:
             for m in self.events.get(code, ()):
                 if name in m:
@@ -118,6 +144,14 @@ class _Entry:
         for m in self.maps:
             if name in m:
                 return m[name]
+        flat = name.replace("{}", "")  # Splunk's JSON array marker: `target{}.type` is `target.type`
+        for vendor, canonical in self.nested:
+            if flat.startswith(vendor + ".") and len(flat) > len(vendor) + 1:
+                return f"{canonical}.{flat[len(vendor) + 1:]}"
+        return None
+
+    def catch_all(self, name: str) -> str | None:
+        """`<prefix>.<name>` for a plain name when the entry has a prefix, else None."""
         if self.prefix and _plain_name(name):
             return f"{self.prefix}.{name}"
         return None
@@ -133,7 +167,7 @@ class SigmaFieldMap:
     """Sigma fields per logsource."""
 
     sections: dict[str, dict[str, Target]]
-    entries: list[_Entry]
+    entries: list[MapEntry]
 
     @classmethod
     def load(cls, path: Path, catalog: FieldCatalog) -> SigmaFieldMap:
@@ -151,10 +185,11 @@ class SigmaFieldMap:
             match = {k: tuple(str(x).lower() for x in (v if isinstance(v, list) else [v]))
                      for k, v in raw["match"].items()}
             maps = [*_use(raw, where, sections), _targets(raw.get("fields") or {}, f"{where}.fields", catalog)]
-            entries.append(_Entry(tuple(maps), _prefix(raw.get("prefix"), where, catalog), match=match))
+            entries.append(MapEntry(tuple(maps), _prefix(raw.get("prefix"), where, catalog),
+                                    _nested(raw.get("nested"), where, catalog), match=match))
         return cls(sections, entries)
 
-    def entries_for(self, logsource: dict[str, str | None]) -> list[_Entry]:
+    def entries_for(self, logsource: dict[str, str | None]) -> list[MapEntry]:
         """The entries whose `match` the logsource satisfies, in file order."""
         low = {k: (v or "").lower() for k, v in logsource.items()}
         return [e for e in self.entries if all(low.get(k) in values for k, values in e.match.items())]
@@ -165,8 +200,9 @@ class SplunkFieldMap:
     """Splunk CIM data-model fields, raw-source fields and search-wide fields."""
 
     datamodels: dict[str, dict[str, Target]]
-    sources: list[_Entry]
+    sources: list[MapEntry]
     common: dict[str, Target]
+    datamodel_prefix: str | None = None  # `<prefix>.<Object>.<field>` for a CIM field the object's map lacks
 
     @classmethod
     def load(cls, path: Path, catalog: FieldCatalog, sigma_sections: dict[str, dict[str, Target]]) -> SplunkFieldMap:
@@ -187,12 +223,13 @@ class SplunkFieldMap:
             events = {str(code): tuple(_use({"use": names}, f"{where}.events.{code}", sections))
                       for code, names in events_raw.items()}
             maps = [*_use(raw, where, sections), _targets(raw.get("fields") or {}, f"{where}.fields", catalog)]
-            sources.append(_Entry(tuple(maps), _prefix(raw.get("prefix"), where, catalog),
-                                  patterns=tuple(str(p).lower() for p in patterns), events=events))
+            sources.append(MapEntry(tuple(maps), _prefix(raw.get("prefix"), where, catalog),
+                                    _nested(raw.get("nested"), where, catalog),
+                                    patterns=tuple(str(p).lower() for p in patterns), events=events))
         common = _targets(doc.get("fields") or {}, f"{path.name}: fields", catalog)
-        return cls(datamodels, sources, common)
+        return cls(datamodels, sources, common, _prefix(doc.get("datamodel_prefix"), f"{path.name}", catalog))
 
-    def sources_for(self, names: list[str]) -> list[_Entry]:
+    def sources_for(self, names: list[str]) -> list[MapEntry]:
         """The `sources` entries matching any of the source / sourcetype values a search reads."""
         low = [n.lower() for n in names]
         return [e for e in self.sources if any(fnmatch.fnmatchcase(n, p) for n in low for p in e.patterns)]

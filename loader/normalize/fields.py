@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from graph_schema.field_maps import FieldMaps, Target
+from graph_schema.field_maps import FieldMaps, MapEntry, Target
 from loader.model import Operator, Rule, Scope
 
 __all__ = ["FieldRef", "Resolver", "field_resolver", "vendor_field_key", "field_scope", "SPLUNK_SOURCE_FIELDS"]
@@ -56,6 +56,24 @@ def _canonical_as_is(maps: FieldMaps, name: str) -> tuple[str | None, bool]:
     return (base, True) if base else (None, False)
 
 
+def _explicit(entries: list[MapEntry], name: str, codes: tuple[str, ...] = ()) -> Target | None:
+    """The target of the first of `entries` (in file order) whose explicit maps name `name`."""
+    for entry in entries:
+        target = entry.lookup(name, codes)
+        if target is not None:
+            return target
+    return None
+
+
+def _catch_all(entries: list[MapEntry], name: str) -> str | None:
+    """The first `prefix` of `entries` that takes `name` in."""
+    for entry in entries:
+        target = entry.catch_all(name)
+        if target is not None:
+            return target
+    return None
+
+
 def _sigma(maps: FieldMaps, rule: Rule) -> Resolver:
     t = rule.telemetry
     entries = maps.sigma.entries_for({"product": t.product, "category": t.category, "service": t.service})
@@ -63,12 +81,11 @@ def _sigma(maps: FieldMaps, rule: Rule) -> Resolver:
 
     def resolve(name: str) -> FieldRef:
         key = vendor_field_key("sigma", name, scope)
-        for entry in entries:
-            target = entry.lookup(name)
-            if target is not None:
-                return FieldRef(key, target)
+        target = _explicit(entries, name)
+        if target is not None:
+            return FieldRef(key, target)
         canonical, caseless = _canonical_as_is(maps, name)  # e.g. `gcp.audit.method_name` in GCP rules
-        return FieldRef(key, canonical, caseless)
+        return FieldRef(key, canonical or _catch_all(entries, name), caseless)
 
     return resolve
 
@@ -101,19 +118,19 @@ def _splunk(maps: FieldMaps, rule: Rule, source_of: dict[str, list[str]]) -> Res
     def resolve(name: str) -> FieldRef:
         key = vendor_field_key("splunk", name)
         head, dot, rest = name.partition(".")
-        if dot and head in splunk.datamodels and rest in splunk.datamodels[head]:
-            return FieldRef(key, splunk.datamodels[head][rest])
+        if dot and head in splunk.datamodels:
+            if rest in splunk.datamodels[head]:
+                return FieldRef(key, splunk.datamodels[head][rest])
+            if splunk.datamodel_prefix:
+                return FieldRef(key, f"{splunk.datamodel_prefix}.{name}")
         for obj in objects:
             if name in splunk.datamodels.get(obj, {}):
                 return FieldRef(key, splunk.datamodels[obj][name])
-        for entry in entries:
-            target = entry.lookup(name, codes)
-            if target is not None:
-                return FieldRef(key, target)
-        if name in splunk.common:
-            return FieldRef(key, splunk.common[name])
+        target = splunk.common.get(name) or _explicit(entries, name, codes)
+        if target is not None:
+            return FieldRef(key, target)
         canonical, caseless = _canonical_as_is(maps, name)
-        return FieldRef(key, canonical, caseless)
+        return FieldRef(key, canonical or _catch_all(entries, name), caseless)
 
     return resolve
 
