@@ -92,7 +92,7 @@ def _pick(scores: list[_Score | None], best: Callable[..., int]) -> _Score | Non
 
 def _describe(c: CanonicalPredicate) -> str:
     value = "" if c.value is None else c.value if len(c.value) <= _SHOWN else c.value[:_SHOWN - 3] + "..."
-    return f"{c.field or '(keyword)'} {c.operator}" + (f" {value!r}" if c.value is not None else "")
+    return f"{c.field or '(keyword)'} {c.operator}" + (f" '{value}'" if c.value is not None else "")
 
 
 def rule_robustness(rule: Rule, canonical: Sequence[CanonicalPredicate], events: Sequence[CatalogEvent],
@@ -126,7 +126,7 @@ def rule_robustness(rule: Rule, canonical: Sequence[CanonicalPredicate], events:
 
 
 def _shown(value: str) -> str:
-    return repr(value if len(value) <= _SHOWN else value[:_SHOWN - 3] + "...")
+    return f"'{value if len(value) <= _SHOWN else value[:_SHOWN - 3] + '...'}'"
 
 
 def bypass_reason(c: CanonicalPredicate, rules: BypassRules) -> str | None:

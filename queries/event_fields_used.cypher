@@ -1,0 +1,32 @@
+// ---
+// title: Fields rules on an event use
+// description: The canonical fields the rules reading the given events filter on, with how many rules use each, beside the fields the events carry (Event.fields, where the catalog or a data source lists them; a carried field no rule uses has 0 rules); with no events, every field any rule uses. `detgraph check` asks this to spot a draft field its event does not emit, or that no rule on the event ever uses.
+// category: Review
+// tags: [event, fields, review, typo]
+// parameters:
+//   events: {type: list, format: event, default: [], example: ["sysmon:1"], description: "event keys (empty: every rule's fields)"}
+//   limit: {type: integer, default: 2000, example: 20, minimum: 1, maximum: 20000}
+// columns: [field, kind, rules, carried]
+// ---
+:param events => ["sysmon:1"];
+:param limit => 20;
+OPTIONAL MATCH (e:Event) WHERE e.key IN $events
+WITH collect(e) AS events
+WITH events, reduce(acc = [], e IN events | acc + [f IN coalesce(e.fields, []) WHERE NOT f IN acc]) AS carried
+CALL (events) {
+  UNWIND events AS e
+  MATCH (e)<-[:USES_EVENT]-(r:Rule)-[:HAS_PREDICATE]->(i:Indicator)
+  WHERE NOT r.deprecated AND i.field IS NOT NULL
+  WITH i.field AS field, i.field_kind AS kind, count(DISTINCT r) AS rules
+  RETURN collect({field: field, kind: kind, rules: rules}) AS on_events
+}
+CALL (events) {
+  MATCH (f:Field) WHERE size(events) = 0 AND f.rules > 0
+  RETURN collect({field: f.name, kind: f.kind, rules: f.rules}) AS anywhere
+}
+WITH carried, on_events + anywhere AS used
+WITH carried, used, [u IN used | u.field] AS names
+UNWIND used + [f IN carried WHERE NOT f IN names | {field: f, kind: null, rules: 0}] AS row
+RETURN row.field AS field, row.kind AS kind, row.rules AS rules, row.field IN carried AS carried
+ORDER BY rules DESC, field
+LIMIT $limit
