@@ -19,7 +19,7 @@ __all__ = ["ROW_FORMAT", "Provenance", "rule_uid", "vendor_key", "rule_row", "pr
            "neo4j_value"]
 
 
-ROW_FORMAT = 4
+ROW_FORMAT = 5
 """Bump when what the writer stores for a rule changes: rules written in another format are rewritten."""
 
 
