@@ -13,20 +13,22 @@
 OPTIONAL MATCH (e:Event) WHERE e.key IN $events
 WITH collect(e) AS events
 WITH events, reduce(acc = [], e IN events | acc + [f IN coalesce(e.fields, []) WHERE NOT f IN acc]) AS carried
-CALL (events) {
+CALL (events, carried) {
   UNWIND events AS e
   MATCH (e)<-[:USES_EVENT]-(r:Rule)-[:HAS_PREDICATE]->(i:Indicator)
   WHERE NOT r.deprecated AND i.field IS NOT NULL
-  WITH i.field AS field, i.field_kind AS kind, count(DISTINCT r) AS rules
-  RETURN collect({field: field, kind: kind, rules: rules}) AS on_events
-}
-CALL (events) {
+  RETURN i.field AS field, i.field_kind AS kind, count(DISTINCT r) AS rules
+  UNION ALL
   MATCH (f:Field) WHERE size(events) = 0 AND f.rules > 0
-  RETURN collect({field: f.name, kind: f.kind, rules: f.rules}) AS anywhere
+  RETURN f.name AS field, f.kind AS kind, f.rules AS rules
+  UNION ALL
+  UNWIND carried AS name
+  WITH events, name WHERE NOT EXISTS {
+    MATCH (:Field {name: name})<-[:ON_FIELD]-(:Indicator)<-[:HAS_PREDICATE]-(r:Rule)-[:USES_EVENT]->(e:Event)
+    WHERE e IN events AND NOT r.deprecated
+  }
+  RETURN name AS field, null AS kind, 0 AS rules
 }
-WITH carried, on_events + anywhere AS used
-WITH carried, used, [u IN used | u.field] AS names
-UNWIND used + [f IN carried WHERE NOT f IN names | {field: f, kind: null, rules: 0}] AS row
-RETURN row.field AS field, row.kind AS kind, row.rules AS rules, row.field IN carried AS carried
+RETURN field, kind, rules, field IN carried AS carried
 ORDER BY rules DESC, field
 LIMIT $limit
