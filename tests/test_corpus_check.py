@@ -169,7 +169,7 @@ def test_check_cli_exit_codes_and_sarif(full_graph: tuple[Driver, LoadReport], n
 
 
 @pytest.mark.parametrize(("content", "args", "says"), [
-    ("title: [unclosed\n", [], "invalid YAML at line 1"),
+    ("title: [unclosed\n", [], "invalid YAML at line"),
     ('process.name : "cmd.exe"', ["--language", "cobol"], "Invalid value for '--language'"),
     ("", [], "empty draft"),
     ("just a sentence\n", [], "holds no mapping"),
