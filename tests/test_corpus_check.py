@@ -17,7 +17,7 @@ from loader.report import LoadReport
 from queries.catalog import get_query, run
 from queries.review.draft import parse_draft, read_draft
 from queries.review.findings import Finding
-from queries.review.report import Review, review
+from queries.review.report import Review, review, review_text
 from tests.conftest import CORPORA, REPO_ROOT
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.corpus]
@@ -109,9 +109,14 @@ def test_check_flags_misspelled_field_with_spelling_others_use(full_graph: tuple
     assert "Image" not in unused, "a field other rules use is no typo"
 
 
-def test_check_cmd_alone_is_noisy_and_low_robustness(full_graph: tuple[Driver, LoadReport]) -> None:
+@pytest.mark.parametrize(("text", "name", "language"), [
+    (CMD_ONLY, "cmd.yml", None), ('process.name : "cmd.exe"', "cmd.kql", "kql"),
+    ("process where process.name == \"cmd.exe\"", "cmd.eql", "eql"),
+])
+def test_check_cmd_alone_is_noisy_and_low_robustness(full_graph: tuple[Driver, LoadReport], text: str, name: str,
+                                                     language: str | None) -> None:
     drv, _ = full_graph
-    result = check(drv, CMD_ONLY)
+    result = check(drv, text, name, language)
     (noisy,) = findings(result, "noisy-selection")
     assert "process.name eq 'cmd.exe'" in noisy.reason and noisy.evidence["reach"] >= 100
     assert noisy.evidence["techniques"] >= 10 and noisy.severity == "warning"
@@ -164,6 +169,8 @@ def test_check_cli_exit_codes_and_sarif(full_graph: tuple[Driver, LoadReport], n
     passing = _cli(tmp_path, neo4j_settings, str(draft), "--format", "json")
     assert passing.returncode == 0, passing.stderr
     assert json.loads(passing.stdout)["drafts"][0]["robustness"]["level"] == 1
+    api = review_text(CMD_ONLY.encode(), str(draft), None, driver=full_graph[0])  # what the HTTP API calls
+    assert json.loads(api.to_json()) == json.loads(passing.stdout)
     kql = _cli(tmp_path, neo4j_settings, "-", "--language", "kql")
     assert kql.returncode == 2 and kql.stderr.startswith("error: -: empty draft")
 

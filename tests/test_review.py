@@ -175,3 +175,18 @@ def test_locate_prefers_the_line_with_every_needle() -> None:
     assert locate(text, "Image", "x.exe") == 3
     assert locate(text, "Image", "nowhere") == 1
     assert locate(text, "missing") is None and locate(text) is None
+
+
+def test_decode_draft_bytes() -> None:
+    from queries.review.report import decode_draft
+
+    assert decode_draft("\ufefftitle: x".encode(), "d.yml") == "title: x"
+    with pytest.raises(BadDraft, match=r"d.yml: not UTF-8 text at line 2"):
+        decode_draft(b"title: x\n\xff\n", "d.yml")
+
+
+def test_review_text_is_public() -> None:
+    import queries.review
+    from queries.review import report
+
+    assert queries.review.review_text is report.review_text and queries.review.Review is report.Review

@@ -86,9 +86,9 @@ def sarif(data: dict[str, Any]) -> dict[str, Any]:
 
 def render_review(review: Review, fmt: str) -> str:
     """The review in one of `CHECK_FORMATS`."""
-    data = review.to_dict()
     if fmt == "json":
-        return json.dumps(data, indent=2, ensure_ascii=False, default=str)
+        return review.to_json()
+    data = review.to_dict()
     if fmt == "sarif":
         return json.dumps(sarif(data), indent=2, ensure_ascii=False, default=str)
     if fmt == "md":

@@ -1,7 +1,17 @@
 """Reviewing drafts against the loaded corpus: normalize as the load did, run every check, one JSON object.
 
-The JSON (`Review.to_dict`) is what `detgraph check --format json` prints and what the API's
-`POST /api/v1/rules/check` returns:
+The public entry point for a caller holding a draft as text or bytes (the HTTP API's
+`POST /api/v1/rules/check`, a pre-commit hook written in Python) is `review_text`:
+
+    from queries.review.report import review_text
+    result = review_text(body, "my_rule.yml", None, driver=driver)   # language: sigma|kql|eql|esql|lucene|spl
+    return result.to_json()          # the exact text of `detgraph check --format json`
+                                     # (result.to_dict(): the same as a dict; result.worst(): the worst severity)
+
+It raises `BadDraft` (exit 2, HTTP 400: empty, not UTF-8, not YAML/TOML, no rule, unknown language),
+`ConfigError` (the graph holds no load, or its ECS schema moved) and `DatabaseUnavailable` (HTTP 503),
+each with a one-line message; it writes nothing to the graph. `review` is the same for several drafts
+read with `read_draft` (the CLI). The JSON (`Review.to_dict`):
 
     {"graph": {"normalization", "ecs_path", "draft_normalization", "same_normalization"},
      "summary": {"drafts", "rules", "error", "warning", "info", "worst"},
@@ -17,7 +27,7 @@ from typing import Any
 
 from neo4j import Driver
 
-from graph_schema.errors import ConfigError
+from graph_schema.errors import BadDraft, ConfigError
 from loader.model import Rule
 from loader.normalize import Normalizer
 from queries.review.checks import DraftRule, run_checks
@@ -25,7 +35,7 @@ from queries.review.corpus import CorpusView, LoadNormalization
 from queries.review.draft import Draft, parse_draft, read_draft
 from queries.review.findings import SEVERITIES, Finding
 
-__all__ = ["RuleReport", "Review", "review", "normalizer_for", "check_text"]
+__all__ = ["RuleReport", "Review", "review", "review_text", "normalizer_for", "check_text"]
 
 
 @dataclass(slots=True)
@@ -93,6 +103,12 @@ class Review:
             "drafts": [r.to_dict() for r in self.reports],
         }
 
+    def to_json(self) -> str:
+        """The JSON text `detgraph check --format json` prints (and the API returns)."""
+        import json
+
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
+
 
 def normalizer_for(load: LoadNormalization, vendors: set[str], ecs: Path | None = None) -> Normalizer:
     """The normalizer the load used (its ECS schema; a Splunk draft also gets the corpus's data sources)."""
@@ -135,7 +151,27 @@ def review(drafts: list[Draft], driver: Driver, database: str | None = None, ecs
     return out
 
 
+def decode_draft(data: str | bytes, name: str) -> str:
+    """A draft's text: bytes are UTF-8 (a BOM is dropped); `BadDraft` naming where they are not."""
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        from loader.walk import text_reason
+
+        raise BadDraft(f"{name}: {text_reason(exc, data)}") from None
+
+
+def review_text(text: str | bytes, filename: str | None = None, language: str | None = None, *, driver: Driver,
+                database: str | None = None, ecs: Path | None = None) -> Review:
+    """Review one draft given as text or bytes against the loaded corpus (module doc): the format comes from
+    `language` (bare query text) or else from `filename` (`.toml` is Elastic) and the content."""
+    name = filename or "draft"
+    return review([read_draft(decode_draft(text, name), name, language)], driver, database, ecs)
+
+
 def check_text(driver: Driver, text: str, name: str = "draft", language: str | None = None,
                database: str | None = None, ecs: Path | None = None) -> dict[str, Any]:
-    """Review one draft given as text (a request body): the same JSON as `detgraph check --format json`."""
-    return review([read_draft(text, name, language)], driver, database, ecs).to_dict()
+    """`review_text(...).to_dict()`: the same JSON as `detgraph check --format json`, as a dict."""
+    return review_text(text, name, language, driver=driver, database=database, ecs=ecs).to_dict()
