@@ -67,7 +67,7 @@ def timed(argv: list[str], env: dict[str, str], runs: int, ok: tuple[int, ...] =
 
 
 def row(label: str, times: list[float], note: str = "") -> None:
-    print(f"{label:<44}{min(times):>8.3f}{statistics.median(times):>10.3f}{max(times):>8.3f}   {note}")
+    print(f"{label:<52}{min(times):>8.3f}{statistics.median(times):>10.3f}{max(times):>8.3f}   {note}")
 
 
 def in_process(driver: object, text: str, runs: int) -> dict[str, list[float]]:
@@ -105,13 +105,11 @@ def in_process(driver: object, text: str, runs: int) -> dict[str, list[float]]:
         draft = read_draft(text, "draft.yml")
         (rule,) = parse_draft(draft)
         clock("  read + parse the draft", start)
-        from queries.review.checks import DraftRule
+        from queries.review.checks import CHECKS, DraftRule
 
-        subject = DraftRule.of(rule, text, normalizer, view)
         corpus_module.CorpusView._rows = rows  # type: ignore[method-assign]
         try:
-            from queries.review.checks import CHECKS
-
+            subject = DraftRule.of(rule, text, normalizer, view)
             for check in CHECKS.values():  # one after the other: each question's own time
                 check(subject, view)
         finally:
@@ -148,7 +146,7 @@ def main(argv: list[str]) -> None:
                    "NEO4J_PASSWORD": settings.neo4j_password, "DETGRAPH_STATE_DIR": str(Path(folder) / "state"),
                    "DETGRAPH_CONFIG": str(Path(folder) / "no-such-detgraph.toml")}
             cli = [sys.executable, "-m", "api.cli", "check", str(draft)]
-            print(f"\n{'end to end (subprocesses)':<44}{'min s':>8}{'median s':>10}{'max s':>8}   "
+            print(f"\n{'end to end (subprocesses)':<52}{'min s':>8}{'median s':>10}{'max s':>8}   "
                   f"({runs} runs each, after 1 warm-up)")
             floor = timed([sys.executable, "-c", "pass"], env, runs, (0,))
             row("python -c pass (floor)", floor)
@@ -157,7 +155,7 @@ def main(argv: list[str]) -> None:
             check = timed(cli, env, runs)
             row("detgraph check draft.yml", check, "target < 1 s")
             row("detgraph check draft.yml --format sarif", timed([*cli, "--format", "sarif"], env, runs))
-        print(f"\n{'in one warm process':<44}{'min s':>8}{'median s':>10}{'max s':>8}")
+        print(f"\n{'in one warm process':<52}{'min s':>8}{'median s':>10}{'max s':>8}")
         for label, times in in_process(driver, text, runs).items():
             row(label, times)
     total, startup = statistics.median(check), statistics.median(imports)
