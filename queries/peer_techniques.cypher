@@ -4,7 +4,7 @@
 // category: Review
 // tags: [technique, tagging, peers, review]
 // parameters:
-//   uid: {type: string, format: rule, example: "sigma:999e8307-a775-4d5f-addc-4855632335be", description: "the rule (or give the lists below)"}
+//   uid: {type: string, format: rule, example: "elastic:f545ff26-3c94-4fd0-bd33-3c7f95a3a0fc", description: "the rule (or give the lists below)"}
 //   selection: {type: list, format: indicator, default: [], example: [], description: "a draft's selection indicator keys"}
 //   techniques: {type: list, format: technique, default: [], example: [], description: "a draft's technique ids"}
 //   min_overlap: {type: float, default: 0.5, example: 0.5, minimum: 0.01, maximum: 1, description: "share of its selection indicators a peer must use"}
@@ -12,7 +12,7 @@
 //   limit: {type: integer, default: 10, example: 10, minimum: 1, maximum: 200}
 // columns: [technique, name, peers_tagging, peers, share, example_peers]
 // ---
-:param uid => "sigma:999e8307-a775-4d5f-addc-4855632335be";
+:param uid => "elastic:f545ff26-3c94-4fd0-bd33-3c7f95a3a0fc";
 :param selection => [];
 :param techniques => [];
 :param min_overlap => 0.5;
