@@ -125,13 +125,14 @@ def test_check_cmd_alone_is_noisy_and_low_robustness(full_graph: tuple[Driver, L
 
 
 @pytest.mark.parametrize("uid", sorted(REAL_RULES))
-def test_check_real_rule_is_its_own_duplicate(full_graph: tuple[Driver, LoadReport], uid: str) -> None:
+def test_check_real_rule_is_a_new_version_of_itself(full_graph: tuple[Driver, LoadReport], uid: str) -> None:
     drv, _ = full_graph
     path = REAL_RULES[uid]
     result = check(drv, path.read_text(encoding="utf-8"), path.name)
     assert not findings(result, "normalization"), "the draft is normalized as the load did"
-    top = findings(result, "near-duplicate")[0]
-    assert top.evidence["uid"] == uid and top.evidence["jaccard"] == 1.0
+    (loaded,) = findings(result, "loaded-version")
+    assert loaded.evidence["uid"] == uid and loaded.evidence["jaccard"] == 1.0 and loaded.severity == "info"
+    assert uid not in {f.evidence["uid"] for f in findings(result, "near-duplicate")}, "its own loaded version"
     stored = drv.execute_query("MATCH (r:Rule {uid: $uid}) RETURN r.robustness_level AS level", uid=uid).records
     assert result.reports[0].subject.robustness.level == stored[0]["level"]
 

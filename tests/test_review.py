@@ -38,13 +38,24 @@ def normalizer() -> Normalizer:
 
 
 class StubCorpus:
-    """Canned answers of `CorpusView`: indicator rows by key, nothing else."""
+    """Canned answers of `CorpusView`: indicator rows by key, event field rows, vendor spellings, similar rules."""
 
-    def __init__(self, known: dict[str, dict[str, Any]] | None = None) -> None:
+    def __init__(self, known: dict[str, dict[str, Any]] | None = None, fields: list[dict[str, Any]] | None = None,
+                 spellings: list[dict[str, Any]] | None = None, similar: list[dict[str, Any]] | None = None) -> None:
         self.known = known or {}
+        self.fields, self.spelled, self.similar_rows = fields or [], spellings or [], similar or []
 
     def indicators(self, keys: list[str]) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.known.items() if k in keys}
+
+    def event_fields(self, events: list[str]) -> list[dict[str, Any]]:
+        return self.fields
+
+    def spellings(self, vendor: str, logsource: str | None) -> list[dict[str, Any]]:
+        return self.spelled
+
+    def similar(self, selection: list[str], min_jaccard: float, limit: int) -> list[dict[str, Any]]:
+        return self.similar_rows[:limit]
 
 
 def subject(normalizer: Normalizer, text: str, name: str = "d.yml", language: str | None = None,
@@ -190,3 +201,48 @@ def test_review_text_is_public() -> None:
     from queries.review import report
 
     assert queries.review.review_text is report.review_text and queries.review.Review is report.Review
+
+
+FIT = """title: Fit
+id: 9a1c8a2e-0000-4000-8000-000000000003
+logsource: {product: windows, category: process_creation}
+detection:
+    selection:
+        Image|endswith: '\\whoami.exe'
+        TargetObject|contains: '\\Run\\'
+        EventID: 1
+        Commandline|contains: '/all'
+    condition: selection
+"""
+
+
+def test_check_fields_not_emitted_and_misspelled(normalizer: Normalizer) -> None:
+    d = subject(normalizer, FIT)
+    assert d.event_keys, "process_creation links to a catalog event"
+    carried = [{"field": f, "kind": "ecs", "rules": 0, "carried": True}
+               for f in ("process.executable", "process.name", "process.command_line")]
+    used = [{"field": "process.command_line", "kind": "ecs", "rules": 300, "carried": True}]
+    spellings = [{"name": "CommandLine", "key": "sigma|process_creation|CommandLine", "rules": 300},
+                 {"name": "Image", "key": "sigma|process_creation|Image", "rules": 400}]
+    found = checks.check_fields(d, StubCorpus(fields=carried + used, spellings=spellings))  # type: ignore[arg-type]
+    by = {(f.kind, f.evidence["vendor_field"]): f for f in found}
+    assert ("field-not-emitted", "TargetObject") in by, [f.reason for f in found]
+    assert by[("field-not-emitted", "TargetObject")].line == 7
+    assert ("field-not-emitted", "EventID") not in by, "every Windows event carries its event id"
+    typo = by[("field-unused", "Commandline")]
+    assert typo.severity == "warning" and "did you mean CommandLine (300 rules)" in typo.reason and typo.line == 9
+    other = [{"field": "winlog.event_data.TargetObject", "kind": "extension", "rules": 5, "carried": False}]
+    again = checks.check_fields(d, StubCorpus(fields=carried + used + other, spellings=spellings))  # type: ignore[arg-type]
+    assert ("field-not-emitted", "TargetObject") not in {(f.kind, f.evidence["vendor_field"]) for f in again}, \
+        "loaded rules on the event use it: the catalog's list is incomplete, the draft is not wrong"
+
+
+def test_check_duplicates_own_loaded_version_is_no_duplicate(normalizer: Normalizer) -> None:
+    d = subject(normalizer, SIGMA)
+    own = {"uid": f"sigma:{d.rule.rule_id}", "vendor": "sigma", "title": "Whoami", "jaccard": 1.0, "shared": 1,
+           "size": 1}
+    other = {"uid": "elastic:x", "vendor": "elastic", "title": "X", "jaccard": 0.85, "shared": 1, "size": 1}
+    found = checks.check_duplicates(d, StubCorpus(similar=[own, other]))  # type: ignore[arg-type]
+    assert [(f.kind, f.severity, f.evidence["uid"]) for f in found] == [
+        ("loaded-version", "info", own["uid"]), ("near-duplicate", "warning", "elastic:x")]
+    assert "this exists as Elastic rule \"X\" (elastic:x), Jaccard 0.85" in found[1].reason

@@ -42,6 +42,13 @@ TAG_LIMIT = 5
 LOW_ROBUSTNESS = 1
 """A draft at this level or below is a warning."""
 SPELLING_CUTOFF = 0.8
+EVENT_BASE_FIELDS = ("@timestamp", "event.", "data_stream.", "host.", "agent.", "ecs.", "cloud.", "observer.",
+                     "labels.", "tags", "winlog.channel", "winlog.provider_name", "winlog.event_id",
+                     "winlog.computer_name", "winlog.event_data.EventID", "winlog.event_data.EventCode",
+                     "winlog.event_data.Channel", "winlog.event_data.Provider_Name", "winlog.event_data.Computer",
+                     "winlog.event_data.source", "winlog.event_data.sourcetype")
+"""Fields (or prefixes) every event of its source carries, listed or not in the catalog's event fields:
+never `field-not-emitted`."""
 
 
 @dataclass(slots=True)
@@ -188,16 +195,27 @@ def check_missing_exclusions(d: DraftRule, corpus: CorpusView) -> list[Finding]:
 
 
 def check_duplicates(d: DraftRule, corpus: CorpusView) -> list[Finding]:
-    """Existing rules, any vendor, with the highest Jaccard similarity over canonical selection indicators."""
+    """Existing rules, any vendor, with the highest Jaccard similarity over canonical selection indicators.
+
+    A loaded rule with the draft's own id (`vendor:rule_id`) is the draft's earlier version, not a duplicate:
+    it is reported once as `loaded-version` (a detection-as-code repository checks its changed rules)."""
     out = []
-    for row in corpus.similar(d.selection, DUPLICATE_MIN_JACCARD, DUPLICATE_LIMIT):
+    uid = f"{d.rule.vendor}:{d.rule.rule_id}"
+    for row in corpus.similar(d.selection, DUPLICATE_MIN_JACCARD, DUPLICATE_LIMIT + 1):
+        evidence = {"uid": row["uid"], "vendor": row["vendor"], "title": row["title"], "jaccard": row["jaccard"],
+                    "shared": row["shared"], "size": row["size"]}
+        if row["uid"] == uid:
+            out.append(Finding("loaded-version", "info",
+                               f"this draft is a new version of the loaded rule \"{row['title']}\" ({uid}): "
+                               f"Jaccard {row['jaccard']:.2f} with it", evidence))
+            continue
+        if sum(f.kind == "near-duplicate" for f in out) == DUPLICATE_LIMIT:
+            break
         severity = "warning" if row["jaccard"] >= DUPLICATE_WARN_JACCARD else "info"
         out.append(Finding(
             "near-duplicate", severity,
             f"this exists as {row['vendor'].capitalize()} rule \"{row['title']}\" ({row['uid']}), "
-            f"Jaccard {row['jaccard']:.2f} ({row['shared']} shared indicators)",
-            {"uid": row["uid"], "vendor": row["vendor"], "title": row["title"], "jaccard": row["jaccard"],
-             "shared": row["shared"], "size": row["size"]}))
+            f"Jaccard {row['jaccard']:.2f} ({row['shared']} shared indicators)", evidence))
     return out
 
 
@@ -213,7 +231,11 @@ def _closest(name: str, candidates: dict[str, int]) -> list[str]:
 
 
 def check_fields(d: DraftRule, corpus: CorpusView) -> list[Finding]:
-    """Fields the draft's events do not carry, and fields no rule on its events (or of its vendor) uses."""
+    """Fields the draft's events do not carry, and fields no rule on its events (or of its vendor) uses.
+
+    A field is not emitted when the catalog lists its events' fields and none has it — unless it is telemetry
+    selection (context), a field every event of the source carries (`EVENT_BASE_FIELDS`), or one that loaded
+    rules on the same events filter on (the catalog's list is incomplete there, the draft is not wrong)."""
     rows = corpus.event_fields(d.event_keys)
     carried = {r["field"] for r in rows if r["carried"]}
     carried |= {name for path, name in d.basenames.items() if path in carried}
@@ -228,7 +250,8 @@ def check_fields(d: DraftRule, corpus: CorpusView) -> list[Finding]:
         if c.field is None or c.field_kind == "aggregate" or p.field is None or c.field in seen:
             continue
         seen.add(c.field)
-        if carried and c.field_kind in ("ecs", "extension") and c.field not in carried:
+        emitted = c.context or c.field in carried or c.field.startswith(EVENT_BASE_FIELDS) or c.field in used
+        if carried and c.field_kind in ("ecs", "extension") and not emitted:  # used: the catalog's list is short
             out.append(Finding(
                 "field-not-emitted", "warning",
                 f"{p.field} ({c.field}) is not a field of {', '.join(d.event_keys)}: the rule cannot match as written",

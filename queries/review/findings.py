@@ -17,6 +17,7 @@ KINDS: dict[str, str] = {
     "noisy-selection": "An indicator that many rules across many techniques select on stands alone in a selection.",
     "missing-exclusion": "An exclusion the draft's peers use and the draft lacks.",
     "near-duplicate": "An existing rule (any vendor) with nearly the same canonical indicators.",
+    "loaded-version": "A loaded rule with the draft's own id: the draft is a new version of it (not a duplicate).",
     "field-not-emitted": "A field the draft filters on that its event does not carry.",
     "field-unused": "A field no rule on the draft's event (or no rule of its vendor) uses: a misspelling?",
     "missing-technique": "A technique the draft's peers carry and the draft does not.",
