@@ -15,9 +15,13 @@ WITH collect(e) AS events
 WITH events, reduce(acc = [], e IN events | acc + [f IN coalesce(e.fields, []) WHERE NOT f IN acc]) AS carried
 CALL (events, carried) {
   UNWIND events AS e
-  MATCH (e)<-[:USES_EVENT]-(r:Rule)-[:HAS_PREDICATE]->(i:Indicator)
-  WHERE NOT r.deprecated AND i.field IS NOT NULL
-  RETURN i.field AS field, i.field_kind AS kind, count(DISTINCT r) AS rules
+  MATCH (e)<-[:USES_EVENT]-(r:Rule)
+  WHERE NOT r.deprecated
+  WITH DISTINCT r
+  MATCH (r)-[:HAS_PREDICATE]->(i:Indicator)
+  WHERE i.field IS NOT NULL
+  WITH DISTINCT r, i.field AS field, i.field_kind AS kind
+  RETURN field, kind, count(*) AS rules
   UNION ALL
   MATCH (f:Field) WHERE size(events) = 0 AND f.rules > 0
   RETURN f.name AS field, f.kind AS kind, f.rules AS rules
