@@ -27,6 +27,7 @@ COMMANDS = {
     "reports": "api.commands.query:reports",
     "query": "api.commands.query:query",
     "export": "api.commands.export:export",
+    "check": "api.commands.check:check",
 }
 """command name -> "module:attribute" of its click command."""
 

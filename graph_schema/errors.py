@@ -9,6 +9,7 @@ __all__ = [
     "RuleParseError",
     "QuerySyntaxError",
     "UnknownModifier",
+    "BadDraft",
     "BundleError",
     "ConfigError",
     "DatabaseUnavailable",
@@ -55,6 +56,13 @@ class QuerySyntaxError(RuleParseError):
 
 class UnknownModifier(RuleParseError):
     """A Sigma field modifier that detgraph does not know."""
+
+
+class BadDraft(RuleParseError):
+    """A draft given to `detgraph check` that is no rule of a supported format (empty, not YAML/TOML...)."""
+
+    exit_code = 2
+    http_status = 400
 
 
 class BundleError(DetgraphError):

@@ -379,7 +379,8 @@ def run_load(driver: Driver, database: str | None, *, attack: Path | None = None
                                                 show_progress=show_progress))
         writer.sweep_orphans()
         if normalizer is not None:
-            writer.record_normalization(normalizer.version, str(normalizer.ecs_path))
+            writer.record_normalization(normalizer.version, str(normalizer.ecs_path),
+                                        {v: str(Path(root).resolve()) for v, root in corpora.items()})
         writer.derive_event_fields()
         if force or any(v.written or v.removed for v in report.vendors):
             writer.derive(LOADERS)

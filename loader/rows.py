@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from loader.model import DataSource, Rule
-from loader.normalize import Normalizer
+from loader.normalize import CanonicalPredicate, Normalizer
 from loader.normalize.fields import field_scope
 
 __all__ = ["ROW_FORMAT", "Provenance", "rule_uid", "vendor_key", "rule_row", "predicate_rows", "data_source_row",
            "neo4j_value"]
 
 
-ROW_FORMAT = 4
+ROW_FORMAT = 5
 """Bump when what the writer stores for a rule changes: rules written in another format are rewritten."""
 
 
@@ -77,6 +77,8 @@ def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None],
         f"x_{k}": neo4j_value(v) for k, v in rule.properties.items() if v not in (None, "", [])
     }
     events = normalizer.events(rule)
+    canonical = normalizer.canonical(rule)
+    props.update(normalizer.robustness(rule, canonical, events).props())
     props.update({
         "uid": rule_uid(rule.vendor, rule.rule_id), "vendor": rule.vendor, "rule_id": rule.rule_id,
         "title": rule.title, "description": rule.description, "status": rule.status,
@@ -114,15 +116,18 @@ def rule_row(rule: Rule, prov: Provenance, resolve: Callable[[str], str | None],
         "tactics": named_tactics,
         "events": [e.key for e in events],
         "data_sources": [vendor_key(rule.vendor, name) for name in dict.fromkeys(t.data_sources)],
-        "predicates": predicate_rows(rule, normalizer),
+        "predicates": predicate_rows(rule, normalizer, canonical),
     }
 
 
-def predicate_rows(rule: Rule, normalizer: Normalizer) -> list[dict[str, Any]]:
-    """One row per predicate: the canonical indicator it points at and the predicate as the vendor wrote it."""
+def predicate_rows(rule: Rule, normalizer: Normalizer,
+                   canonical: list[CanonicalPredicate] | None = None) -> list[dict[str, Any]]:
+    """One row per predicate: the canonical indicator it points at and the predicate as the vendor wrote it
+    (`canonical`: `normalizer.canonical(rule)` when the caller has it already)."""
     rows = []
     scope = field_scope(rule)
-    for idx, (p, c) in enumerate(zip(rule.predicates, normalizer.canonical(rule), strict=True)):
+    canonical = normalizer.canonical(rule) if canonical is None else canonical
+    for idx, (p, c) in enumerate(zip(rule.predicates, canonical, strict=True)):
         rows.append({
             "key": c.key,
             "field": c.field,
@@ -133,6 +138,7 @@ def predicate_rows(rule: Rule, normalizer: Normalizer) -> list[dict[str, Any]]:
             "value": c.value,
             "qualifiers": list(c.qualifiers),
             "context": c.context,
+            "bypass_reason": normalizer.bypass(c),
             "rel": {k: v for k, v in {
                 "idx": idx, "negated": c.negated, "exclusion": p.exclusion, "raw_value": p.raw_value,
                 "modifiers": list(p.modifiers) or None, "macro": p.macro, "scope": str(p.scope), "group": p.group,

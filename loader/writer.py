@@ -46,7 +46,8 @@ MERGE (vf)-[:MAPS_TO]->(field)
 CREATE_INDICATORS = """
 UNWIND $rows AS p
 CREATE (i:Indicator {key: p.key, field: p.field, field_kind: p.field_kind, operator: p.operator, value: p.value,
-                     qualifiers: p.qualifiers, context: p.context})
+                     qualifiers: p.qualifiers, context: p.context, bypassable: p.bypass_reason IS NOT NULL,
+                     bypass_reason: p.bypass_reason})
 WITH i, p WHERE p.field IS NOT NULL
 MATCH (f:Field {name: p.field})
 CREATE (i)-[:ON_FIELD]->(f)
@@ -55,7 +56,8 @@ CREATE (i)-[:ON_FIELD]->(f)
 UPDATE_INDICATORS = """
 UNWIND $rows AS p
 MATCH (i:Indicator {key: p.key})
-SET i.field_kind = p.field_kind, i.qualifiers = p.qualifiers, i.context = p.context
+SET i.field_kind = p.field_kind, i.qualifiers = p.qualifiers, i.context = p.context,
+    i.bypassable = p.bypass_reason IS NOT NULL, i.bypass_reason = p.bypass_reason
 """
 
 LINK_WRITTEN_AS = """
@@ -248,7 +250,7 @@ def _slices(rows: list[dict[str, Any]]) -> dict[str, list[Any]]:
         uid, vendor = r["uid"], r["props"]["vendor"]
         for p in r["predicates"]:
             indicators.setdefault(p["key"], {k: p[k] for k in ("key", "field", "field_kind", "operator", "value",
-                                                                "qualifiers", "context")})
+                                                                "qualifiers", "context", "bypass_reason")})
             vf = p["vendor_field"]
             if vf:
                 fields.setdefault((vf, p["field"]), {"vendor": vendor, "field": p["rel"]["field"], "vendor_field": vf,
@@ -359,10 +361,11 @@ class GraphWriter:
         """What the vendor's rules in the graph were read with (`loader.pipeline.parse_digest`)."""
         self.run("MERGE (m:Meta {key: $key}) SET m.parse_digest = $digest", key=f"parse:{vendor}", digest=digest)
 
-    def record_normalization(self, version: str, ecs_path: str) -> None:
-        """Note which normalization wrote the graph (`detgraph check` normalizes a draft the same way)."""
-        self.run("MERGE (m:Meta {key: 'normalization'}) SET m.version = $version, m.ecs_path = $ecs_path",
-                 version=version, ecs_path=ecs_path)
+    def record_normalization(self, version: str, ecs_path: str, roots: dict[str, str] | None = None) -> None:
+        """Note which normalization wrote the graph and where each vendor's corpus was read (`root_<vendor>`):
+        `detgraph check` normalizes a draft the same way (a Splunk draft expands the corpus's macros)."""
+        self.run("MERGE (m:Meta {key: 'normalization'}) SET m.version = $version, m.ecs_path = $ecs_path, m += $roots",
+                 version=version, ecs_path=ecs_path, roots={f"root_{k}": v for k, v in (roots or {}).items()})
 
     def derive_event_fields(self) -> None:
         """Each event's `fields`: the catalog's and those of the data sources providing it (every load: the

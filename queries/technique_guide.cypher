@@ -80,7 +80,8 @@ CALL (rules) {
   UNWIND rules AS r
   WITH r ORDER BY r.vendor, r.title
   WITH r.vendor AS vendor, collect({uid: r.uid, title: r.title, severity: r.severity, language: r.language,
-                                    predicates: r.predicate_count, robustness: r.robustness}) AS vendor_rules
+                                    predicates: r.predicate_count, robustness: r.robustness_level,
+                                    robustness_layer: r.robustness_layer}) AS vendor_rules
   RETURN collect({vendor: vendor, count: size(vendor_rules), rules: vendor_rules}) AS by_vendor
 }
 CALL (scope, rules) {
