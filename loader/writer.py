@@ -161,6 +161,7 @@ LOG_SOURCES = "MATCH (l:LogSource) RETURN l.key AS key, l.name AS name, l.channe
 EVENT_FIELDS = """
 MATCH (ev:Event)
 OPTIONAL MATCH (ds:DataSource)-[:PROVIDES]->(ev)
+WITH ev, ds ORDER BY ds.name
 WITH ev, reduce(acc = coalesce(ev.catalog_fields, []), fs IN collect(ds.canonical_fields) |
                 acc + [f IN fs WHERE NOT f IN acc]) AS fields
 SET ev.fields = fields

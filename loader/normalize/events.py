@@ -219,12 +219,15 @@ def _splunk_events(rule: Rule, catalog: EventCatalog, data_sources: dict[str, Da
 
 def rule_events(rule: Rule, catalog: EventCatalog, data_sources: dict[str, DataSource] | None = None) -> \
         list[CatalogEvent]:
-    """The catalog events `rule` reads (`data_sources`: the Splunk catalogue by name)."""
+    """The catalog events `rule` reads (`data_sources`: the Splunk catalogue by name), by key: the same
+    rule gives the same list in every process, whatever the order its sets of values were walked in."""
     if rule.vendor == "sigma":
-        return _sigma_events(rule, catalog)
-    if rule.vendor == "elastic":
-        return _elastic_events(rule, catalog)
-    return _splunk_events(rule, catalog, data_sources or {})
+        found = _sigma_events(rule, catalog)
+    elif rule.vendor == "elastic":
+        found = _elastic_events(rule, catalog)
+    else:
+        found = _splunk_events(rule, catalog, data_sources or {})
+    return sorted(found, key=lambda e: e.key)
 
 
 def _channel_events(provider: Provider, tokens: list[str]) -> list[CatalogEvent]:
