@@ -28,6 +28,7 @@ COMMANDS = {
     "query": "api.commands.query:query",
     "export": "api.commands.export:export",
     "check": "api.commands.check:check",
+    "serve": "api.commands.serve:serve",
 }
 """command name -> "module:attribute" of its click command."""
 

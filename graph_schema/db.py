@@ -17,7 +17,7 @@ from neo4j.exceptions import AuthError, ConfigurationError, DriverError, Neo4jEr
 from graph_schema.errors import ConfigError, DatabaseUnavailable
 from graph_schema.settings import Settings
 
-__all__ = ["connect", "open_driver", "unavailable", "driver_log"]
+__all__ = ["make_driver", "connect", "open_driver", "unavailable", "driver_log"]
 
 
 class _LogFile(logging.FileHandler):
@@ -57,11 +57,12 @@ def unavailable(settings: Settings, reason: str) -> DatabaseUnavailable:
     )
 
 
-def connect(settings: Settings, *, timeout: float = 5.0) -> Driver:
-    """A driver that has proven it can talk to the database (raises `DatabaseUnavailable`)."""
+def make_driver(settings: Settings, *, timeout: float = 5.0) -> Driver:
+    """A driver for `settings.neo4j_uri` (any scheme the driver accepts: `bolt://`, `neo4j://` routing...),
+    not yet connected: it connects on first use and reconnects by itself when the server comes back."""
     driver_log(settings)
     try:
-        driver = GraphDatabase.driver(
+        return GraphDatabase.driver(
             settings.neo4j_uri,
             auth=(settings.neo4j_user, settings.neo4j_password),
             connection_timeout=timeout,
@@ -70,6 +71,11 @@ def connect(settings: Settings, *, timeout: float = 5.0) -> Driver:
         )
     except (ConfigurationError, ValueError, ImportError) as exc:
         raise ConfigError(f"NEO4J_URI={settings.neo4j_uri!r} cannot be used: {' '.join(str(exc).split())}") from None
+
+
+def connect(settings: Settings, *, timeout: float = 5.0) -> Driver:
+    """A driver that has proven it can talk to the database (raises `DatabaseUnavailable`)."""
+    driver = make_driver(settings, timeout=timeout)
     try:
         driver.verify_connectivity()
     except AuthError as exc:
