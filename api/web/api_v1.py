@@ -10,7 +10,7 @@ import json
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from api.web.endpoints import ENDPOINTS, Endpoint
 from api.web.graph import Graph
@@ -36,8 +36,9 @@ def query_values(named: NamedQuery, path_values: dict[str, Any] | None = None,
     """The query's parameters from the path and the query string (a repeated name is a list); an unknown
     name or a bad value is `InvalidParameter` (400)."""
     given: dict[str, Any] = {}
+    declared = {p.name for p in named.parameters}
     for name in request.args:
-        if name in reserved:
+        if name in reserved and name not in declared:  # `offset` of a query that pages in Cypher is its own
             continue
         values = request.args.getlist(name)
         param = named.parameter(name)  # unknown -> 400 naming the known ones
@@ -133,7 +134,8 @@ def _catalog_view(endpoint: Endpoint) -> Any:
     def view(**path_values: str) -> Response:
         values = query_values(named, path_values)
         if endpoint.document:
-            what = ", ".join(f"{k} {v!r}" for k, v in path_values.items()) or "result for these parameters"
+            noun = endpoint.tag.lower().removesuffix("s")  # "Indicators" -> "indicator 'ab12...'"
+            what = ", ".join(f"{noun} {v!r}" for v in path_values.values()) or "result for these parameters"
             return document_response(named, values, what)
         return list_response(named, values)
 
@@ -257,3 +259,11 @@ def openapi_document() -> Response:
     from api.web.openapi import openapi_spec
 
     return respond(openapi_spec())
+
+
+@api_v1.get("/docs")
+def docs() -> str:
+    """The OpenAPI document as a page a person reads, each GET with a "try it" link on its example values."""
+    from api.web.openapi import openapi_spec, operations
+
+    return render_template("api_docs.html", spec=openapi_spec(), operations=operations())

@@ -49,6 +49,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Response:
         status = exc.code or 500
+        if status == 413:
+            return _answer(413, f"the request body is over {app.config['MAX_CONTENT_LENGTH']} bytes")
         return _answer(status, exc.description or HTTPStatus(status).phrase)
 
     @app.errorhandler(Exception)

@@ -15,7 +15,7 @@ from neo4j import Driver
 from neo4j.exceptions import ClientError, DriverError, Neo4jError, ServiceUnavailable, SessionExpired, TransientError
 
 from graph_schema.db import make_driver, unavailable
-from graph_schema.errors import DatabaseUnavailable
+from graph_schema.errors import DatabaseUnavailable, InvalidParameter
 from graph_schema.settings import Settings
 from queries.catalog import NamedQuery, Result, get_query, run
 
@@ -86,6 +86,9 @@ class _Translate:
         if isinstance(exc, ClientError) and "TransactionTimedOut" in (exc.code or ""):
             raise DatabaseUnavailable(f"the query took longer than {self.timeout:g} s and was stopped; "
                                       "ask for fewer rows (a smaller limit)") from None
+        if isinstance(exc, ClientError) and "queryparser" in (exc.message or ""):  # full-text search syntax
+            raise InvalidParameter("the search text is not a valid full-text query (Lucene syntax: quote or drop "
+                                   "characters such as ( ) [ ] { } : \" ~ ^ \\)") from None
         if isinstance(exc, ClientError) and "Security" in (exc.code or ""):
             raise DatabaseUnavailable(f"Neo4j at {self.settings.neo4j_uri} refused the API's credentials; "
                                       "set NEO4J_USER / NEO4J_PASSWORD") from None

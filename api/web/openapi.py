@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from functools import cache
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from api.web.endpoints import ENDPOINTS, Endpoint, openapi_path, path_parameters
 from queries.catalog import FORMAT_HINTS, FORMATS, VENDOR_NAMES, NamedQuery, Parameter, load_catalog
 
-__all__ = ["openapi_spec", "parameter_schema"]
+__all__ = ["openapi_spec", "parameter_schema", "operations"]
 
 _TYPES = {"string": "string", "integer": "integer", "float": "number", "boolean": "boolean"}
 _ERRORS = {"400": "A parameter is missing, unknown or out of range (the message says which)",
@@ -99,7 +100,7 @@ def _catalog_operation(endpoint: Endpoint) -> dict[str, Any]:
 
 def _report_operations(catalog: dict[str, NamedQuery]) -> dict[str, Any]:
     name = {"name": "name", "in": "path", "required": True, "description": "a saved query's name (GET /reports)",
-            "schema": {"type": "string", "enum": sorted(catalog)}, "example": "technique_guide"}
+            "schema": {"type": "string", "enum": sorted(catalog)}, "example": "coverage_by_tactic"}
     return {
         "/reports": {"get": {"operationId": "reports", "summary": "Every saved query with its parameters",
                              "tags": ["Reports"], "responses": _ok("The catalog", {"type": "array", "items": {
@@ -111,9 +112,15 @@ def _report_operations(catalog: dict[str, NamedQuery]) -> dict[str, Any]:
             "tags": ["Reports"],
             "parameters": [name, _offset(), {"name": "format", "in": "query", "required": False,
                                              "schema": {"type": "string", "enum": ["json", "csv"]}}],
-            "responses": {**_ok("The rows", {"type": "array", "items": {"type": "object"}}),
+            "responses": {**_csv(_ok("The rows (JSON, or CSV with format=csv)",
+                                     {"type": "array", "items": {"type": "object"}})),
                           **_errors("400", "404", "503")}}},
     }
+
+
+def _csv(responses: dict[str, Any]) -> dict[str, Any]:
+    responses["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
+    return responses
 
 
 def _hand_written() -> dict[str, Any]:
@@ -185,3 +192,33 @@ def openapi_spec() -> dict[str, Any]:
             "Count": {"type": "object", "properties": {"count": {"type": "integer"}}},
         }},
     }
+
+
+def _example_url(path: str, parameters: list[dict[str, Any]]) -> str | None:
+    """`/api/v1<path>` with every path parameter and required query parameter at its example."""
+    query = []
+    for p in parameters:
+        if "example" not in p:
+            if p["in"] == "path" or p["required"]:
+                return None
+            continue
+        example = p["example"]
+        if p["in"] == "path":
+            path = path.replace("{" + p["name"] + "}", quote(str(example), safe=":"))
+        elif p["required"] and example not in (None, [], ""):
+            for item in example if isinstance(example, list) else [example]:
+                query.append((p["name"], str(item).lower() if isinstance(item, bool) else str(item)))
+    return f"/api/v1{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def operations() -> list[dict[str, Any]]:
+    """Every operation of the document, flat and in tag order, for the docs page."""
+    out = []
+    for path, methods in openapi_spec()["paths"].items():
+        for method, op in methods.items():
+            params = op.get("parameters", [])
+            out.append({"tag": op["tags"][0], "method": method, "path": path, "summary": op["summary"],
+                        "id": op["operationId"], "parameters": params, "responses": list(op["responses"]),
+                        "query": op.get("x-saved-query"),
+                        "example": _example_url(path, params) if method == "get" else None})
+    return sorted(out, key=lambda o: (o["tag"], o["path"]))
