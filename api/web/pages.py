@@ -279,6 +279,7 @@ def report(name: str) -> str:
 def check() -> str:
     """Review a pasted draft rule against the corpus (review_text): its findings and how it parsed."""
     from queries.review import review_text
+    from queries.review.findings import SEVERITIES
 
     text = request.form.get("text", "")
     filename = request.form.get("filename", "").strip() or None
@@ -288,6 +289,8 @@ def check() -> str:
         with graph().translated_errors():
             review = review_text(text, filename, language, driver=graph().driver,
                                  database=graph().settings.neo4j_database).to_dict()
+        for draft in review["drafts"]:  # the worst first
+            draft["findings"].sort(key=lambda f: -SEVERITIES.index(f["severity"]))
     return render_template("check.html", review=review, text=text, filename=filename or "",
                            language=language or "", languages=LANGUAGES)
 
