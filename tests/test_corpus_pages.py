@@ -122,7 +122,7 @@ def test_rule_pages(client: FlaskClient) -> None:
     assert "kubernetes_audit_exec_into_container.yml" in source and "<pre" in source
     assert table_rows(section(body, "similar")) >= 1
     elastic = page(client, f"/rules/{ELASTIC_GKE}")
-    assert re.search(r'<pre class="query">[^<]*kubernetes\.audit', elastic), "the rule's query, as written"
+    assert re.search(r'<pre class="query">[^<]*io\.k8s\.core\.v1\.pods\.exec\.create', elastic), "as written"
 
 
 def test_indicator_field_event_pages(client: FlaskClient) -> None:

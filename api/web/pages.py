@@ -54,6 +54,8 @@ def link_for(column: str, value: Any, row: dict[str, Any] | None = None) -> str 
     if not isinstance(value, str):
         return None
     column = column.removesuffix("[]")
+    if column == "url":
+        return value if value.startswith(("https://", "http://")) else None
     if row is not None and column == "title" and isinstance(row.get("uid"), str):
         return _url("rule", row["uid"])
     if row is not None and column == "value" and isinstance(row.get("key"), str):
