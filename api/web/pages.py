@@ -230,8 +230,9 @@ def reports() -> str:
     return render_template("reports.html", categories=_categories())
 
 
-def _text(value: Any) -> str:
-    """A parameter value as a form field shows it."""
+@pages.app_template_filter("param_text")
+def param_text(value: Any) -> str:
+    """A parameter value as a form field shows it (`true`, `a,b`, empty for none)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -245,7 +246,7 @@ def form_values(named: NamedQuery) -> dict[str, str]:
     """What the report form holds: the request's values, else each default (a required parameter: its example)."""
     if any(p.name in request.args for p in named.parameters):
         return {p.name: ",".join(request.args.getlist(p.name)) for p in named.parameters}
-    return {p.name: _text(p.example if p.required else p.default) for p in named.parameters}
+    return {p.name: param_text(p.example if p.required else p.default) for p in named.parameters}
 
 
 def _browser_url(named: NamedQuery) -> str:
