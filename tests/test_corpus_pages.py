@@ -120,7 +120,8 @@ def test_rule_pages(client: FlaskClient) -> None:
     predicates = section(body, "predicates")
     assert ">verb<" in predicates and 'href="/fields/kubernetes.audit.verb"' in predicates
     source = section(body, "source")
-    assert "kubernetes_audit_exec_into_container.yml" in source and "<pre" in source
+    assert "kubernetes_audit_exec_into_container.yml" in source
+    assert "and\n  verb eq &#39;create&#39;\n  objectRef.resource eq &#39;pods&#39;" in source  # the detection logic
     assert table_rows(section(body, "similar")) >= 1
     elastic = page(client, f"/rules/{ELASTIC_GKE}")
     assert re.search(r'<pre class="query">[^<]*io\.k8s\.core\.v1\.pods\.exec\.create', elastic), "as written"
@@ -174,6 +175,10 @@ def test_search_and_check(client: FlaskClient) -> None:
     ("/techniques/T12", 400, "ATT&amp;CK technique id"),
     ("/reports/no_such_report", 404, "no saved query"),
     ("/reports/techniques?limit=0", 400, "limit"),
+    ("/indicators/" + "0" * 40, 404, "no indicator"),
+    ("/indicators/not-a-key", 400, "indicator key"),
+    ("/events/nope:1", 404, "no event"),
+    ("/fields/no.such.field", 404, "no field"),
 ])
 def test_errors_are_html_pages(client: FlaskClient, url: str, status: int, says: str) -> None:
     body = page(client, url, status)

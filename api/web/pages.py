@@ -185,6 +185,27 @@ def technique(technique: str) -> str:
 
 # -- rules, indicators, fields, events ------------------------------------------------------------
 
+def _predicate_text(p: dict[str, Any]) -> str:
+    head = f"{p['field'] or '*'} {p['operator']}"
+    if p.get("raw_value") is not None:  # as written, quotes included
+        return f"{head} {p['raw_value']}"
+    return head if p["value"] is None else f"{head} {p['value']!r}"
+
+
+def logic_text(node: Any, predicates: list[dict[str, Any]], depth: int = 0) -> str:
+    """A rule's boolean tree (`{"and": [...]}`, `{"p": idx}`, vendor forms) as an indented expression."""
+    pad = "  " * depth
+    if not isinstance(node, dict) or not node:
+        return f"{pad}{node}"
+    op, arg = next(iter(node.items()))
+    if op == "p":
+        return pad + (_predicate_text(predicates[arg]) if isinstance(arg, int) and arg < len(predicates) else f"p{arg}")
+    if op == "not":
+        return f"{pad}not\n{logic_text(arg, predicates, depth + 1)}"
+    items = arg if isinstance(arg, list) else [arg]
+    return f"{pad}{op}\n" + "\n".join(logic_text(i, predicates, depth + 1) for i in items)
+
+
 @pages.get("/rules/<path:uid>")
 def rule(uid: str) -> str:
     """One rule: properties, predicates and exclusions (raw and canonical), events, techniques, source, query,
@@ -196,7 +217,8 @@ def rule(uid: str) -> str:
         detail = rule_detail(graph().driver, uid, graph().settings.neo4j_database)
     rows = predicate_rows(detail)
     similar = ask("similar_rules", uid=detail["uid"], limit=15).rows
-    return render_template("rule.html", r=detail, selection=[p for p in rows if not p["exclusion"]],
+    logic = logic_text(detail["logic"], detail["predicates"]) if detail["logic"] else None
+    return render_template("rule.html", r=detail, logic=logic, selection=[p for p in rows if not p["exclusion"]],
                            exclusions=[p for p in rows if p["exclusion"]], similar=similar)
 
 
