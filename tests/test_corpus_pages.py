@@ -2,6 +2,7 @@
 HTML error pages, and the T1609 technique page works in a real headless Chromium (Selenium)."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
@@ -12,11 +13,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from neo4j import Driver
+from selenium.webdriver.remote.webdriver import WebDriver
 
 from api.web import create_app
 from graph_schema.settings import Settings
 from loader.report import LoadReport
 from queries.catalog import load_catalog
+from tests.conftest import free_port
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.corpus]
 
@@ -185,13 +188,25 @@ def test_errors_are_html_pages(client: FlaskClient, url: str, status: int, says:
     assert f"<h1>{status} " in body and says in section(body, "error")
 
 
+def test_neo4j_down_is_a_503_page(neo4j_settings: Settings) -> None:
+    down = dataclasses.replace(neo4j_settings, neo4j_uri=f"bolt://127.0.0.1:{free_port()}")
+    application = create_app(down)
+    try:
+        response = application.test_client().get("/techniques/T1609")
+    finally:
+        application.extensions["detgraph.graph"].close()
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503 and response.headers["Retry-After"], body[:2000]
+    assert "<h1>503 Service Unavailable</h1>" in body and "try again" in section(body, "error")
+
+
 # -- a real browser ---------------------------------------------------------------------------------
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[WebDriver]:
     """Headless Chromium through chromedriver; a missing browser fails the test (CI installs it)."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -218,7 +233,7 @@ def artifacts_dir() -> Path:
     return folder
 
 
-def test_technique_page_in_chromium(full_graph: tuple[Driver, LoadReport], live_app: str, browser: object) -> None:
+def test_technique_page_in_chromium(full_graph: tuple[Driver, LoadReport], live_app: str, browser: WebDriver) -> None:
     from selenium.webdriver.common.by import By
 
     technique_url = f"{live_app}/techniques/T1609"
