@@ -75,12 +75,16 @@ def ask(name: str, **params: Any) -> Result:
     return graph().run(name, params)
 
 
-def document(name: str, what: str, **params: Any) -> dict[str, Any]:
-    """The only row of a document query; `NotFound` naming `what` when there is none."""
-    rows = ask(name, **params).rows
-    if not rows or all(v is None for v in rows[0].values()):
+def first_row(result: Result, what: str) -> dict[str, Any]:
+    """The only row of a document query's result; `NotFound` naming `what` when there is none."""
+    if not result.rows or all(v is None for v in result.rows[0].values()):
         raise NotFound(f"no {what}")
-    return rows[0]
+    return result.rows[0]
+
+
+def document(name: str, what: str, **params: Any) -> dict[str, Any]:
+    """Run a document query and return its only row (`first_row`)."""
+    return first_row(ask(name, **params), what)
 
 
 def _flag(name: str) -> bool:
@@ -175,12 +179,16 @@ def predicate_rows(detail: dict[str, Any]) -> list[dict[str, Any]]:
 def technique(technique: str) -> str:
     """The technique reference: events, fields, indicators, exclusions, rules, recommended log sources."""
     rollup = _flag("rollup")
-    guide = document("technique_guide", f"technique {technique!r}", technique=technique, rollup=rollup)
+    result = ask("technique_guide", technique=technique, rollup=rollup,
+                 limit=request.args.get("limit") or None)  # rows per section; the catalog checks 1-500
+    guide, limit = first_row(result, f"technique {technique!r}"), int(result.params["limit"])
     uids = [r["uid"] for group in guide["rules"] for r in group["rules"]]
     log_sources = ask("technique_log_sources", technique=technique).rows
-    return render_template("technique.html", t=guide["technique"], sections=_guide_sections(guide),
-                           rule_groups=guide["rules"], predicates=_rule_predicates(uids), log_sources=log_sources,
-                           rollup=rollup, inline_limit=INLINE_PREDICATES)
+    sections = _guide_sections(guide)
+    truncated = any(len(rows) >= limit for rows in sections.values())
+    return render_template("technique.html", t=guide["technique"], sections=sections, rule_groups=guide["rules"],
+                           predicates=_rule_predicates(uids), log_sources=log_sources, rollup=rollup,
+                           inline_limit=INLINE_PREDICATES, limit=limit, truncated=truncated)
 
 
 # -- rules, indicators, fields, events ------------------------------------------------------------
