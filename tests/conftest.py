@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -134,3 +135,22 @@ def graph(driver: Driver) -> Driver:
     clean_graph(driver)
     apply_schema(driver)
     return driver
+
+
+@pytest.fixture(scope="session")
+def live_app(neo4j_settings: Settings) -> Iterator[str]:
+    """The web app over the test server, served by werkzeug on a free 127.0.0.1 port in a background thread; its
+    base URL (`http://127.0.0.1:PORT`). It loads nothing: a test needing the full corpora also takes `full_graph`."""
+    from werkzeug.serving import make_server
+
+    from api.web import create_app
+
+    app = create_app(neo4j_settings)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    app.extensions["detgraph.graph"].close()
