@@ -36,4 +36,5 @@ def load_full_graph(driver: Driver, corpora: Path = DEFAULT_CORPORA) -> None:
     report = run_load(driver, None, attack=corpora / "attack" / "enterprise-attack.json.gz", attack_version="18.1",
                       corpora={v: corpora / v for v in ("sigma", "elastic", "splunk")})
     rules = sum(v.rules for v in report.vendors)
-    print(f"graph: {rules} rules of {corpora} loaded (or found unchanged) in {time.perf_counter() - start:.1f} s")
+    print(f"graph: {rules} rules of {corpora} loaded (or found unchanged) in {time.perf_counter() - start:.1f} s",
+          flush=True)
