@@ -28,9 +28,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from bench.full_graph import DEFAULT_CORPORA, full_graph_settings, load_full_graph  # noqa: E402
 from graph_schema.db import connect  # noqa: E402
-from graph_schema.testing import throwaway_server, throwaway_settings  # noqa: E402
-from loader.pipeline import run_load  # noqa: E402
+from graph_schema.testing import throwaway_server  # noqa: E402
 
 DRAFT = """title: Whoami All Via Renamed Shell (bench draft)
 id: 5b2d3c4e-0000-4000-8000-00000000be01
@@ -127,17 +127,11 @@ def main(argv: list[str]) -> None:
     draft_path = Path(args[args.index("--draft") + 1]) if "--draft" in args else None
     positional = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or args[i - 1] not in
                                                                               ("--runs", "--draft"))]
-    corpora = Path(positional[0]) if positional else REPO_ROOT.parent / "shared" / "corpora"
+    corpora = Path(positional[0]) if positional else DEFAULT_CORPORA
     text = draft_path.read_text(encoding="utf-8") if draft_path else DRAFT
-    settings = throwaway_settings(int(os.environ.get("DETGRAPH_BENCH_BOLT_PORT", "7689")),
-                                  int(os.environ.get("DETGRAPH_BENCH_HTTP_PORT", "7476")), "bench-check-neo4j",
-                                  state_root=REPO_ROOT / ".detgraph", heap="1g", pagecache="512m")
+    settings = full_graph_settings("bench-check-neo4j")
     with throwaway_server(settings), connect(settings) as driver:
-        start = time.perf_counter()
-        report = run_load(driver, None, attack=corpora / "attack" / "enterprise-attack.json.gz", attack_version="18.1",
-                          corpora={v: corpora / v for v in ("sigma", "elastic", "splunk")})
-        rules = sum(v.rules for v in report.vendors)
-        print(f"graph: {rules} rules of {corpora} loaded (or found unchanged) in {time.perf_counter() - start:.1f} s")
+        load_full_graph(driver, corpora)
         with tempfile.TemporaryDirectory(prefix="bench-check-") as folder:
             draft = Path(folder) / "draft.yml"
             draft.write_text(text, encoding="utf-8")

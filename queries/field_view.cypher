@@ -12,10 +12,12 @@
 :param limit => 25;
 MATCH (f:Field {name: $field})
 CALL (f) {
-  OPTIONAL MATCH (vf:VendorField)-[:MAPS_TO]->(f)
-  OPTIONAL MATCH (vf)<-[:WRITTEN_AS]-(i:Indicator)-[:ON_FIELD]->(f)
-  OPTIONAL MATCH (i)<-[h:HAS_PREDICATE]-(r:Rule) WHERE h.vendor_field = vf.key AND NOT r.deprecated
-  WITH vf, count(DISTINCT r) AS rules WHERE vf IS NOT NULL
+  // each indicator's predicates read once, counted by the spelling they were written with (h.vendor_field)
+  OPTIONAL MATCH (f)<-[:ON_FIELD]-(i:Indicator)<-[h:HAS_PREDICATE]-(r:Rule) WHERE NOT r.deprecated
+  WITH f, h.vendor_field AS key, count(DISTINCT r) AS rules
+  WITH f, collect({key: key, rules: rules}) AS counted
+  MATCH (vf:VendorField)-[:MAPS_TO]->(f)
+  WITH vf, coalesce([c IN counted WHERE c.key = vf.key][0].rules, 0) AS rules
   ORDER BY rules DESC, vf.key
   RETURN collect({vendor: vf.vendor, name: vf.name, logsource: vf.logsource, key: vf.key, rules: rules}) AS spellings
 }

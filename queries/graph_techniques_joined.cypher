@@ -12,12 +12,14 @@
 :param a => "T1059.001";
 :param b => "T1027";
 :param limit => 10;
+MATCH (tb:Technique {id: $b})
+OPTIONAL MATCH (tb)<-[:DETECTS]-(rb:Rule) WHERE NOT rb.deprecated
+WITH tb, collect(rb) AS brules
 MATCH (ta:Technique {id: $a})<-[:DETECTS]-(ra:Rule)-[ha:HAS_PREDICATE]->(i:Indicator)
 WHERE NOT ha.exclusion AND NOT i.context AND i.techniques >= 2 AND NOT ra.deprecated
-WITH ta, i, collect(DISTINCT ra) AS ras
-MATCH (tb:Technique {id: $b})
-CALL (i, tb) {
-  MATCH (i)<-[hb:HAS_PREDICATE]-(rb:Rule)-[:DETECTS]->(tb) WHERE NOT hb.exclusion AND NOT rb.deprecated
+WITH ta, tb, brules, i, collect(DISTINCT ra) AS ras
+CALL (i, brules) {
+  MATCH (i)<-[hb:HAS_PREDICATE]-(rb:Rule) WHERE NOT hb.exclusion AND rb IN brules
   RETURN collect(DISTINCT rb) AS rbs
 }
 WITH ta, tb, i, ras, rbs WHERE size(rbs) > 0

@@ -11,14 +11,14 @@
 MATCH (t:Technique)<-[:DETECTS]-(r:Rule)
 WHERE NOT t.revoked AND NOT t.deprecated AND NOT r.deprecated AND r.x_building_block_type IS NULL
   AND ($vendor IS NULL OR r.vendor = $vendor)
-WITH t, collect(r) AS rules
+WITH t, collect(r) AS rules, collect(r.vendor) AS rule_vendors
 CALL (rules) {
   UNWIND rules AS r
-  OPTIONAL MATCH (r)-[:USES_EVENT]->(e:Event)
-  RETURN [k IN collect(DISTINCT e.key) WHERE k IS NOT NULL] AS events
+  UNWIND r.event_keys AS k  // the keys of the rule's USES_EVENT events, stored by the load
+  RETURN collect(DISTINCT k) AS events
 }
 RETURN t.id AS id, t.tactics AS tactics, size(rules) AS rules,
-       size([r IN rules WHERE r.vendor = 'sigma']) AS sigma, size([r IN rules WHERE r.vendor = 'elastic']) AS elastic,
-       size([r IN rules WHERE r.vendor = 'splunk']) AS splunk,
-       [v IN ['sigma', 'elastic', 'splunk'] WHERE any(r IN rules WHERE r.vendor = v)] AS vendors, events
+       size([v IN rule_vendors WHERE v = 'sigma']) AS sigma, size([v IN rule_vendors WHERE v = 'elastic']) AS elastic,
+       size([v IN rule_vendors WHERE v = 'splunk']) AS splunk,
+       [v IN ['sigma', 'elastic', 'splunk'] WHERE v IN rule_vendors] AS vendors, events
 ORDER BY id

@@ -10,14 +10,17 @@
 :param include_deprecated => false;
 MATCH (r:Rule)
 WHERE $include_deprecated OR NOT r.deprecated
-WITH r.vendor AS vendor, collect(r) AS rules
-RETURN vendor, size(rules) AS rules,
-       size([r IN rules WHERE r.robustness_level = 1]) AS level_1,
-       size([r IN rules WHERE r.robustness_level = 2]) AS level_2,
-       size([r IN rules WHERE r.robustness_level = 3]) AS level_3,
-       size([r IN rules WHERE r.robustness_level = 4]) AS level_4,
-       size([r IN rules WHERE r.robustness_level = 5]) AS level_5,
-       size([r IN rules WHERE r.robustness_layer IS NOT NULL]) AS with_layer,
-       size([r IN rules WHERE EXISTS { (r)-[:HAS_PREDICATE {exclusion: true}]->(:Indicator {bypassable: true}) }])
-         AS with_bypassable_exclusion
+// one pass over the rules, each property read once (exclusion_count: the load's count of its exclusion predicates)
+WITH r.vendor AS vendor, r.robustness_level AS level, r.robustness_layer IS NOT NULL AS layered,
+     CASE WHEN r.exclusion_count > 0
+          THEN EXISTS { (r)-[:HAS_PREDICATE {exclusion: true}]->(:Indicator {bypassable: true}) } ELSE false END
+       AS bypassable
+RETURN vendor, count(*) AS rules,
+       sum(CASE WHEN level = 1 THEN 1 ELSE 0 END) AS level_1,
+       sum(CASE WHEN level = 2 THEN 1 ELSE 0 END) AS level_2,
+       sum(CASE WHEN level = 3 THEN 1 ELSE 0 END) AS level_3,
+       sum(CASE WHEN level = 4 THEN 1 ELSE 0 END) AS level_4,
+       sum(CASE WHEN level = 5 THEN 1 ELSE 0 END) AS level_5,
+       sum(CASE WHEN layered THEN 1 ELSE 0 END) AS with_layer,
+       sum(CASE WHEN bypassable THEN 1 ELSE 0 END) AS with_bypassable_exclusion
 ORDER BY vendor

@@ -14,6 +14,7 @@
 :param limit => 20;
 MATCH (i:Indicator)
 WHERE i.reach = 1 AND i.value IS NOT NULL AND ($field IS NULL OR i.field = $field)
+  AND ($vendor IS NULL OR i['reach_' + $vendor] = 1)  // its one rule is of that vendor (cheap before expanding)
 MATCH (i)<-[h:HAS_PREDICATE]-(r:Rule)
 WHERE NOT h.exclusion AND NOT r.deprecated AND ($vendor IS NULL OR r.vendor = $vendor)
 WITH DISTINCT i, r
