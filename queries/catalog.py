@@ -308,9 +308,19 @@ def run(driver: Driver, query: NamedQuery, params: dict[str, Any] | None = None,
     return Result(query, values, list(keys), rows, seconds, hits)
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def plain(value: Any) -> Any:
     """A result value as JSON-ready data: nodes `{_id, _labels, ...properties}`, relationships `{_id, _type,
     _start, _end, ...}`, paths `{nodes, relationships}`, temporal values as ISO text."""
+    kind = type(value)
+    if kind in _SCALARS:  # most values of a result: answer them before any isinstance test
+        return value
+    if kind is list:
+        return [plain(v) for v in value]
+    if kind is dict:
+        return {k: plain(v) for k, v in value.items()}
     if isinstance(value, Node):
         return {"_id": value.element_id, "_labels": sorted(value.labels), **{k: plain(v) for k, v in value.items()}}
     if isinstance(value, Relationship):

@@ -4,7 +4,7 @@ No Cypher lives here: every page runs saved queries (queries/*.cypher) through `
 `rule_detail` / `review_text`, and hands the rows to a template. Bad input is the catalog's
 `InvalidParameter` (400), a missing thing `NotFound` (404), Neo4j down `DatabaseUnavailable` (503); the
 app's error handlers render those as `error.html`. Tables are the `table` macro of `macros.html`;
-`link_for` decides which cells link to which page.
+its cells are `cells.cell` (which also decides which cells link to which page).
 """
 from __future__ import annotations
 
@@ -15,58 +15,29 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, render_template, request, url_for
 
 from api.web.api_v1 import graph
+from api.web.cells import VENDORS, cell, link_for, rows_html
 from graph_schema.errors import NotFound
 from queries.browser import guide_html
-from queries.catalog import FORMATS, NamedQuery, Parameter, Result, get_query, load_catalog
+from queries.catalog import NamedQuery, Parameter, Result, get_query, load_catalog
 
-__all__ = ["pages", "link_for"]
+__all__ = ["pages"]
 
 pages = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                   static_url_path="/static")
 
-VENDORS = ("sigma", "elastic", "splunk")
-INLINE_PREDICATES = 40
+INLINE_PREDICATES = 20
 """A technique page shows the predicates of at most this many rules inline (the rest link to their page)."""
 LANGUAGES = ("", "sigma", "kuery", "eql", "esql", "lucene", "spl")
 
-_LINK_KINDS: dict[str, str] = {
-    "uid": "rule", "a_uid": "rule", "b_uid": "rule", "example_peers": "rule", "example_rules": "rule",
-    "correlates": "rule", "key": "indicator", "keys": "indicator", "event": "event", "events": "event",
-    "events_removed": "event", "field": "field", "fields": "field", "id": "technique", "technique": "technique",
-    "techniques": "technique", "technique_ids": "technique", "subtechniques": "technique",
-}
-"""Column name -> the page its (string) values link to, when the value has that page's id format."""
+pages.add_app_template_global(link_for, "link_for")  # globals, so imported macros see them too
+pages.add_app_template_global(cell, "cell")
+pages.add_app_template_global(rows_html, "rows_html")
 
 
-def _url(kind: str, value: str) -> str | None:
-    if kind == "rule":
-        return url_for("pages.rule", uid=value) if ":" in value and FORMATS["rule"].fullmatch(value) else None
-    if not FORMATS[kind].fullmatch(value):
-        return None
-    endpoint, arg = {"indicator": ("pages.indicator", "key"), "event": ("pages.event", "event"),
-                     "field": ("pages.field", "field"), "technique": ("pages.technique", "technique")}[kind]
-    return url_for(endpoint, **{arg: value})
-
-
-def link_for(column: str, value: Any, row: dict[str, Any] | None = None) -> str | None:
-    """The page a table cell links to: by its column (`uid` -> rule, `key` -> indicator, `field`, `event`,
-    technique ids), a `title` to its row's rule, a `value` to its row's indicator; None for plain text."""
-    if not isinstance(value, str):
-        return None
-    column = column.removesuffix("[]")
-    if column == "url":
-        return value if value.startswith(("https://", "http://")) else None
-    if row is not None and column == "title" and isinstance(row.get("uid"), str):
-        return _url("rule", row["uid"])
-    if row is not None and column == "value" and isinstance(row.get("key"), str):
-        return _url("indicator", row["key"])
-    kind = _LINK_KINDS.get(column)
-    if column in ("key", "keys"):  # an indicator key, else an event key
-        return _url("indicator", value) or _url("event", value)
-    return _url(kind, value) if kind else None
-
-
-pages.add_app_template_global(link_for, "link_for")  # a global, so imported macros see it too
+@pages.app_template_filter("first_of")
+def first_of(column: str | tuple[str, str]) -> str:
+    """A table column's key: `"rules"` or the first of `("rules", "Rules here")`."""
+    return column if isinstance(column, str) else column[0]
 pages.add_app_template_global(VENDORS, "vendor_names")
 
 
@@ -154,18 +125,16 @@ def _guide_sections(guide: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 def _rule_predicates(uids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """uid -> its predicates in both forms (rule_detail), for the first `INLINE_PREDICATES` uids."""
-    from queries.rule_detail import rule_detail
-
-    out = {}
-    with graph().translated_errors():
-        for uid in uids[:INLINE_PREDICATES]:
-            out[uid] = predicate_rows(rule_detail(graph().driver, uid, graph().settings.neo4j_database))
-    return out
+    """uid -> its predicates in both forms, for the first `INLINE_PREDICATES` uids (one saved query)."""
+    if not uids:
+        return {}
+    rows = ask("rule_predicates", uids=uids[:INLINE_PREDICATES]).rows
+    return {row["uid"]: predicate_rows(row) for row in rows}
 
 
 def predicate_rows(detail: dict[str, Any]) -> list[dict[str, Any]]:
-    """A rule's predicates flattened for a table: raw field/operator/value beside the canonical form."""
+    """A rule's predicates (`rule_detail` or `rule_predicates`) flattened for a table: raw field/operator/value
+    beside the canonical form."""
     return [{"idx": p["idx"], "field_raw": p["field"], "operator_raw": p["operator"],
              "value_raw": p["raw_value"] if p.get("raw_value") is not None else p["value"],
              "negated": p["negated"], "exclusion": p["exclusion"], "modifiers": p["modifiers"], "group": p["group"],
