@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["VOLATILE", "Fingerprint", "fingerprint"]
 
-VOLATILE = frozenset({"loaded_at", "parse_digest"})
+VOLATILE = frozenset({"loaded_at", "parse_digest", "generation"})
 """Properties that differ between two loads of the same input; the digest ignores them."""
 
 NODES = "MATCH (n) RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props"

@@ -355,6 +355,7 @@ def run_load(driver: Driver, database: str | None, *, attack: Path | None = None
         parsing = {vendor: pool.submit(_parse_vendor, vendor, Path(root), loaded_at, version, last[vendor])
                    for vendor, root in corpora.items()}
         apply_schema(driver, database)
+        writer.new_generation()
         if attack is not None:
             t0 = time.perf_counter()
             catalog = read_attack(attack)
@@ -384,6 +385,7 @@ def run_load(driver: Driver, database: str | None, *, attack: Path | None = None
         writer.derive_event_fields()
         if force or any(v.written or v.removed for v in report.vendors):
             writer.derive(LOADERS)
+        writer.new_generation()
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     report.seconds = time.perf_counter() - started

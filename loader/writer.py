@@ -362,6 +362,12 @@ class GraphWriter:
         """What the vendor's rules in the graph were read with (`loader.pipeline.parse_digest`)."""
         self.run("MERGE (m:Meta {key: $key}) SET m.parse_digest = $digest", key=f"parse:{vendor}", digest=digest)
 
+    def new_generation(self) -> None:
+        """Mark the graph as changing (`Meta {key: 'graph'}.generation`, a fresh random id): readers that
+        cache answers (the API) drop them. A load marks it before its first write and again at its end, so a
+        load that dies half-way still leaves a new generation."""
+        self.run("MERGE (m:Meta {key: 'graph'}) SET m.generation = randomUUID()")
+
     def record_normalization(self, version: str, ecs_path: str, roots: dict[str, str] | None = None) -> None:
         """Note which normalization wrote the graph and where each vendor's corpus was read (`root_<vendor>`):
         `detgraph check` normalizes a draft the same way (a Splunk draft expands the corpus's macros)."""

@@ -1,5 +1,6 @@
 """The API as a service: it starts while Neo4j is down, answers 503 with a clear message and Retry-After, and
-serves again by itself once Neo4j is back; `detgraph serve` runs it (gunicorn) and prints its URL."""
+serves again by itself once Neo4j is back; kept answers last until a load; `detgraph serve` runs it
+(gunicorn) and prints its URL."""
 from __future__ import annotations
 
 import os
@@ -12,9 +13,11 @@ from collections.abc import Iterator
 import pytest
 
 from api.web import create_app
+from graph_schema.db import connect
 from graph_schema.server import LocalServer
 from graph_schema.settings import Settings
-from tests.conftest import REPO_ROOT, free_port, second_server
+from loader.pipeline import run_load
+from tests.conftest import FIXTURES, REPO_ROOT, free_port, second_server
 
 pytestmark = pytest.mark.neo4j
 
@@ -48,6 +51,21 @@ def test_neo4j_down_is_503_then_the_app_recovers_by_itself(own_server: Settings)
         assert time.monotonic() < deadline, "the app did not recover after Neo4j came back"
         time.sleep(0.5)
     assert client.get("/api/v1/techniques").status_code == 200
+    app.extensions["detgraph.graph"].close()
+
+
+def test_kept_answers_last_until_a_load_changes_the_graph(own_server: Settings) -> None:
+    app = create_app(own_server)
+    client = app.test_client()
+    first = client.get("/api/v1/techniques?limit=5")
+    again = client.get("/api/v1/techniques?limit=5")
+    assert again.headers.get("X-Detgraph-Cache") == "hit" and again.data == first.data
+    assert client.get("/api/v1/techniques?limit=5", headers={"If-None-Match": again.headers["ETag"]}).status_code == 304
+    with connect(own_server) as driver:
+        run_load(driver, None, attack=FIXTURES / "attack" / "enterprise-attack.json")  # a new generation
+    time.sleep(1.1)  # the generation is read again at most once a second
+    after = client.get("/api/v1/techniques?limit=5")
+    assert "X-Detgraph-Cache" not in after.headers and after.get_json()["data"] != first.get_json()["data"]
     app.extensions["detgraph.graph"].close()
 
 

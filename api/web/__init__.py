@@ -37,14 +37,16 @@ def query_timeout() -> float:
 def create_app(settings: Settings | None = None, *, config: Path | None = None) -> Flask:
     """The app over the graph of `settings` (default: `load_settings(config)`)."""
     from api.web.api_v1 import CHECK_MAX_BYTES, api_v1
+    from api.web.cache import install_cache
     from api.web.errors import register_error_handlers
     from api.web.pages import pages
 
     settings = settings or load_settings(config)
     app = Flask(__name__, static_folder=None)  # the pages blueprint serves /static
     app.config.update(MAX_CONTENT_LENGTH=CHECK_MAX_BYTES, JSON_SORT_KEYS=False)
-    app.extensions["detgraph.graph"] = Graph(settings, query_timeout())
+    graph = app.extensions["detgraph.graph"] = Graph(settings, query_timeout())
     app.extensions["detgraph.settings"] = settings
+    install_cache(app, graph)
     app.register_blueprint(api_v1)
     app.register_blueprint(pages)
     register_error_handlers(app)
