@@ -7,7 +7,9 @@ in. Left out, because they change between two loads of identical input (`VOLATIL
 * `loaded_at` — the time of the load, on every rule;
 * `parse_digest` — on `Meta {key: 'parse:<vendor>'}`: what a load read a vendor's files with (the loader's
   code, the corpus's support files such as Splunk macros), bookkeeping that lets the next load skip files
-  that did not change; not graph content.
+  that did not change; not graph content;
+* `root_<vendor>` — on `Meta {key: 'normalization'}`: the folder each corpus was read from (the same files
+  read from another folder are the same graph).
 
 Everything else counts: content hashes, commits, paths, the ATT&CK source path and version, the schema
 version. A node is identified by its own content, so a relationship is hashed with the contents of its
@@ -27,6 +29,8 @@ __all__ = ["VOLATILE", "Fingerprint", "fingerprint"]
 
 VOLATILE = frozenset({"loaded_at", "parse_digest", "generation"})
 """Properties that differ between two loads of the same input; the digest ignores them."""
+VOLATILE_PREFIX = "root_"
+"""...and those whose name starts so (`root_<vendor>`)."""
 
 NODES = "MATCH (n) RETURN elementId(n) AS id, labels(n) AS labels, properties(n) AS props"
 RELATIONSHIPS = ("MATCH (a)-[r]->(b) RETURN elementId(a) AS a, type(r) AS type, properties(r) AS props, "
@@ -44,7 +48,7 @@ class Fingerprint:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (keys sorted)."""
         return {"nodes": dict(sorted(self.nodes.items())), "relationships": dict(sorted(self.relationships.items())),
-                "digest": self.digest, "volatile": sorted(VOLATILE)}
+                "digest": self.digest, "volatile": [*sorted(VOLATILE), f"{VOLATILE_PREFIX}*"]}
 
     def describe(self) -> str:
         """The counts and the digest, for a person."""
@@ -52,7 +56,7 @@ class Fingerprint:
         lines += [f"{label:<24}{n:>10}" for label, n in sorted(self.nodes.items())]
         lines += ["", f"{'relationship':<24}{'count':>10}"]
         lines += [f"{kind:<24}{n:>10}" for kind, n in sorted(self.relationships.items())]
-        lines += ["", f"digest {self.digest} (ignoring {', '.join(sorted(VOLATILE))})"]
+        lines += ["", f"digest {self.digest} (ignoring {', '.join(sorted(VOLATILE))}, {VOLATILE_PREFIX}*)"]
         return "\n".join(lines)
 
 
@@ -61,7 +65,7 @@ def _canonical(value: Any) -> bytes:
 
 
 def _props(props: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in props.items() if k not in VOLATILE}
+    return {k: v for k, v in props.items() if k not in VOLATILE and not k.startswith(VOLATILE_PREFIX)}
 
 
 def fingerprint(driver: Driver, database: str | None = None) -> Fingerprint:

@@ -108,7 +108,7 @@ def test_robustness_whole_command_line_eq_is_ephemeral(normalizer: Normalizer) -
 
 def test_robustness_keyword_and_unmapped_use_defaults(normalizer: Normalizer) -> None:
     assert score(normalizer, elastic(Predicate(None, Operator.MATCH, "mimikatz"))).level == 1
-    sigma = Rule("sigma", "s", "S", "s.yml", telemetry=Telemetry(product="okta", service="okta"))
+    sigma = Rule("sigma", "s", "S", "s.yml", telemetry=Telemetry(product="acme"))  # a log source no map names
     sigma.predicates = [Predicate("eventType", Operator.EQ, "user.mfa.factor.deactivate")]
     assert normalizer.canonical(sigma)[0].field_kind == "unmapped"
     assert score(normalizer, sigma).level == 2
