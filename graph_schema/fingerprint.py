@@ -8,6 +8,8 @@ in. Left out, because they change between two loads of identical input (`VOLATIL
 * `parse_digest` — on `Meta {key: 'parse:<vendor>'}`: what a load read a vendor's files with (the loader's
   code, the corpus's support files such as Splunk macros), bookkeeping that lets the next load skip files
   that did not change; not graph content;
+* `generation` — on `Meta {key: 'graph'}`: a random id every load sets, so that readers caching answers
+  (the API) know the graph changed;
 * `root_<vendor>` — on `Meta {key: 'normalization'}`: the folder each corpus was read from (the same files
   read from another folder are the same graph).
 
