@@ -107,7 +107,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests per scenario (default 200)")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients (default 4)")
     args = parser.parse_args()
-    settings = full_graph_settings("bench-neo4j")
+    settings = full_graph_settings()
     with throwaway_server(settings, keep=True), connect(settings) as driver:
         load_full_graph(driver, args.corpora)
         env = {"NEO4J_URI": settings.neo4j_uri, "NEO4J_PASSWORD": settings.neo4j_password}

@@ -3,8 +3,9 @@
 
 The target (issue 12): one draft answered in < 1 s end to end, process start included. In one run:
   graph      a throw-away Neo4j (ports 7689/7476, or $DETGRAPH_BENCH_BOLT_PORT / _HTTP_PORT; state kept in
-             .detgraph/bench-check-neo4j) holding ATT&CK 18.1 and the three full corpora of CORPUS_ROOT
-             (default ../shared/corpora); the first run loads them, later runs find them unchanged;
+             .detgraph/bench-full-neo4j, shared with the other full-graph benches) holding ATT&CK 18.1 and the
+             three full corpora of CORPUS_ROOT (default ../shared/corpora); the first run loads them, later runs
+             find them unchanged;
   floor      `python -c pass`;
   imports    a process importing what `detgraph check` imports (the CLI, the driver, the review package,
              the Sigma loader) and nothing else: process start + imports;
@@ -129,7 +130,7 @@ def main(argv: list[str]) -> None:
                                                                               ("--runs", "--draft"))]
     corpora = Path(positional[0]) if positional else DEFAULT_CORPORA
     text = draft_path.read_text(encoding="utf-8") if draft_path else DRAFT
-    settings = full_graph_settings("bench-check-neo4j")
+    settings = full_graph_settings()
     with throwaway_server(settings), connect(settings) as driver:
         load_full_graph(driver, corpora)
         with tempfile.TemporaryDirectory(prefix="bench-check-") as folder:

@@ -4,8 +4,9 @@
 The target (issue 10): every query of `queries/*.cypher` answers in < 200 ms (median, warm server) for its
 example parameters, and `technique_guide` so for the largest technique (T1059.001, an extra row). In one run:
   graph   a throw-away Neo4j (ports 7689/7476, or $DETGRAPH_BENCH_BOLT_PORT / _HTTP_PORT; state kept in
-          .detgraph/bench-queries-neo4j) holding ATT&CK 18.1 and the three full corpora of CORPUS_ROOT (default
-          ../shared/corpora); the first run loads them, later runs find them unchanged;
+          .detgraph/bench-full-neo4j, shared with the other full-graph benches) holding ATT&CK 18.1 and the
+          three full corpora of CORPUS_ROOT (default ../shared/corpora); the first run loads them, later runs
+          find them unchanged;
   timing  each query as `queries.catalog.run` runs it (one read transaction through the driver, rows fetched):
           one warm-up run, then N runs (default 10): median and p95 wall seconds;
   db hits the total db hits of the plan of one PROFILE run, and the number of rows returned.
@@ -85,7 +86,7 @@ def main(argv: list[str]) -> None:
     positional = [a for i, a in enumerate(args) if not a.startswith("--") and (i == 0 or args[i - 1] not in
                                                                               ("--runs", "--only"))]
     corpora = Path(positional[0]) if positional else DEFAULT_CORPORA
-    settings = full_graph_settings("bench-queries-neo4j")
+    settings = full_graph_settings()
     with throwaway_server(settings), connect(settings) as driver:
         if as_json:
             import contextlib

@@ -23,7 +23,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPORA = REPO_ROOT.parent / "shared" / "corpora"
 
 
-def full_graph_settings(name: str, bolt_port: int | None = None, http_port: int | None = None) -> Settings:
+FULL_GRAPH_SERVER = "bench-full-neo4j"
+"""The one server (state folder name) the full-graph benchmarks share: one load, one store on disk."""
+
+
+def full_graph_settings(name: str = FULL_GRAPH_SERVER, bolt_port: int | None = None,
+                        http_port: int | None = None) -> Settings:
     """Settings of the benchmark server `name` (heap 1 GiB, page cache 512 MiB)."""
     return throwaway_settings(bolt_port or int(os.environ.get("DETGRAPH_BENCH_BOLT_PORT", "7689")),
                               http_port or int(os.environ.get("DETGRAPH_BENCH_HTTP_PORT", "7476")), name,
