@@ -202,6 +202,11 @@ def test_splunk_data_sources(normalizer: Normalizer, data_sources: list[str], da
     assert set(keys(normalizer, splunk(data_sources, datamodels))) == expected
 
 
+def test_splunk_source_naming_an_event(normalizer: Normalizer) -> None:
+    assert keys(normalizer, splunk([], [], eq("sourcetype", "bro:dns:json"))) == ["zeek:dns"]
+    assert keys(normalizer, splunk([], [], eq("sourcetype", "okta:im2"))) == ["okta:system-log"]
+
+
 def test_splunk_datamodel_without_sources(normalizer: Normalizer) -> None:
     dns = set(keys(normalizer, splunk([], ["Network_Resolution.DNS"])))
     assert {"zeek:dns", "network-traffic:dns", "splunk-stream:dns"} <= dns

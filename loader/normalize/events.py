@@ -16,12 +16,15 @@
   selector may name datasets (`dataset: [network_traffic.dns]`) to pick one log of a multi-log provider.
 - Splunk: the events its data sources stand for (`data_sources/*.yml`: source + event name; an event the
   provider does not list is its default event, if it has one: CloudTrail API names stand for the
-  management event); a data source without an event, or a name the catalogue lacks ("Windows Security
-  5136"), is read as a provider alias followed by an event ("Linux Auditd" + "Execve"); a generic data
-  source ("Windows Event Log Security") with `EventCode` tests stands for those events. Raw searches:
-  the `source` / `sourcetype` (a value may be a `*` glob) names the provider, `EventCode` or an
-  event-naming field the events. A search whose data sources and sources name no event reads the events
-  that populate its CIM data models (`cim:` in the catalog: Network_Resolution, Web, Risk, ...).
+  management event); a data source without an event is read by its source / sourcetype when that names
+  one of the provider's events (`bro:http:json`), else, like a name the catalogue lacks ("Windows Security
+  5136"), as a provider alias followed by an event ("Linux Auditd" + "Execve"); a provider named without
+  an event stands for its events feeding the search's CIM data models (`cim:` in the catalog: `Suricata`
+  through `Web` is its http record), else for its default event. A generic data source ("Windows Event
+  Log Security") with `EventCode` tests stands for those events. Raw searches: the `source` /
+  `sourcetype` (a value may be a `*` glob) names the provider, or one of its events (`bro:dns:json`);
+  `EventCode` or an event-naming field the events. A search whose data sources and sources name no event
+  reads the events that populate its data models (Network_Resolution, Web, Risk, ...).
 - ATT&CK: a log source's name names the provider, its channel text the events (codes and aliases); when
   the channel names none, the part of the name after the provider (`auditd:EXECVE`), else the default.
 """
@@ -171,6 +174,11 @@ def _provider_matching(name: str, catalog: EventCatalog) -> Provider | None:
     return next((p for alias, p in catalog.by_alias.items() if fnmatch.fnmatchcase(alias, low)), None)
 
 
+def _source_events(provider: Provider, values: Iterable[str | None]) -> list[CatalogEvent]:
+    """The events of `provider` that source / sourcetype values name (`bro:dns:json`: Zeek's dns.log)."""
+    return _dedupe(provider.event(v) for v in values if v)
+
+
 def _models(datamodels: Iterable[str]) -> frozenset[str]:
     """The CIM data models a search reads, lower case (`Network_Resolution.DNS` -> network_resolution)."""
     return frozenset(dm.split(".", 1)[0].lower() for dm in datamodels)
@@ -220,12 +228,16 @@ def _source_providers(ds: DataSource, catalog: EventCatalog) -> list[Provider]:
 def _data_source_events(ds: DataSource, catalog: EventCatalog, models: frozenset[str] = frozenset()) -> \
         list[CatalogEvent]:
     """The provider named by the source (or sourcetype) and the event the data source names; else the
-    events its name names; else the provider's default event (see `_default_events`)."""
+    event its source or sourcetype names; else the events its name names; else the provider's default event
+    (see `_default_events`)."""
     providers = _source_providers(ds, catalog)
     if ds.event is not None:
         listed = next((e for p in providers if (e := p.event(ds.event.event)) is not None), None)
         if listed is not None:
             return [listed]
+    sourced = [e for p in providers for e in _source_events(p, (ds.source, ds.sourcetype))]
+    if sourced:
+        return sourced
     named = _name_events(ds.name, catalog, models)
     if named:
         return named
@@ -253,7 +265,7 @@ def _splunk_events(rule: Rule, catalog: EventCatalog, data_sources: dict[str, Da
     for value in [*tested.get("source", []), *tested.get("sourcetype", [])]:
         provider = _provider_matching(value, catalog)
         if provider is not None:
-            found.extend(_named(provider, codes, names))
+            found.extend(_source_events(provider, [value]) or _named(provider, codes, names))
     if not any(found):  # a data model search naming no source: the events feeding the model
         found.extend(e for e in catalog.events() if _feeds(e, models))
     return _dedupe(found)
