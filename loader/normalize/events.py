@@ -47,7 +47,7 @@ EVENT_NAME_FIELDS = ("type", "eventName", "eventType")  # name a provider's even
 _DATASET_FIELDS = ("event.dataset", "data_stream.dataset", "event.module")
 _CODE_FIELDS = ("EventID", "EventCode", "event.code")
 _GENERIC_INDEXES = ("*", "logs-*", "-*")
-_DATA_STREAM = re.compile(r"logs-([a-z0-9_]+\.[a-z0-9_]+)(?:-\*|\*)?")  # logs-<dataset>-<namespace>
+_DATA_STREAM = re.compile(r"logs-([a-z0-9_]+(?:\.[a-z0-9_]+)+)(?:-\*|\*)?")  # logs-<dataset>-<namespace>
 _TOKEN = re.compile(r"[A-Za-z0-9_.:/-]+")
 
 
@@ -146,12 +146,7 @@ def _elastic_events(rule: Rule, catalog: EventCatalog) -> list[CatalogEvent]:
 
 def _index_datasets(patterns: Iterable[str]) -> set[str]:
     """The datasets data-stream index patterns name (`logs-network_traffic.dns*` -> network_traffic.dns)."""
-    found = set()
-    for pattern in patterns:
-        m = _DATA_STREAM.fullmatch(pattern.strip().lower())
-        if m:
-            found.add(m.group(1))
-    return found
+    return {m.group(1) for p in patterns if (m := _DATA_STREAM.fullmatch(p.strip().lower())) is not None}
 
 
 def _overlaps(values: frozenset[str], tested: set[str]) -> bool:
