@@ -2,8 +2,10 @@
 
 For each vendor it parses every rule (no Neo4j), normalizes its predicates (loader/normalize) and prints one
 line: rules, field-bearing predicates (those naming a field; aggregates and field-less text excluded), the
-share whose field is ECS, a declared extension, or unmapped, the rules linked to >= 1 catalog event, and the
-seconds normalization took (parsing excluded). A last line counts the indicators rules of more than one
+share whose field is ECS, a declared extension, or unmapped, the rules linked to >= 1 catalog event, the
+seconds normalization took (parsing excluded), and the rules naming a telemetry source (index, logsource,
+data source, data model or a searched source / sourcetype; rules naming none, `-` in the JSON, are left out)
+with the share of them linked. A last line counts the indicators rules of more than one
 vendor share. `--json PATH` also writes the unmapped vendor fields (worst first) and the telemetry of rules
 with no event, to work down.
 
@@ -44,6 +46,8 @@ class Coverage:
     rules: int = 0
     kinds: Counter[str] = field(default_factory=Counter)
     with_events: int = 0
+    naming: int = 0  # rules naming a telemetry source (their telemetry is not `-`)
+    naming_with_events: int = 0
     seconds: float = 0.0
     unmapped: Counter[str] = field(default_factory=Counter)
     no_events: Counter[str] = field(default_factory=Counter)
@@ -63,7 +67,9 @@ class Coverage:
         return (f"{self.vendor:<8} rules {self.rules:>6}  field predicates {self.with_field:>7}  "
                 f"ecs {self.share('ecs'):5.1f}%  extension {self.share('extension'):5.1f}%  "
                 f"unmapped {self.share('unmapped'):5.1f}%  rules with events {self.with_events:>6} "
-                f"({100.0 * self.with_events / max(self.rules, 1):5.1f}%)  {self.seconds:6.2f} s")
+                f"({100.0 * self.with_events / max(self.rules, 1):5.1f}%)  {self.seconds:6.2f} s  "
+                f"rules naming telemetry {self.naming}, with events {self.naming_with_events} "
+                f"({100.0 * self.naming_with_events / max(self.naming, 1):.1f}%)")
 
 
 def _telemetry(rule: Rule) -> str:
@@ -73,7 +79,8 @@ def _telemetry(rule: Rule) -> str:
         return "/".join(x or "-" for x in (t.product, t.category, t.service))
     if rule.vendor == "elastic":
         return ",".join(t.index_patterns[:3]) or "-"
-    return ",".join(t.data_sources[:2]) or ",".join(t.datamodels[:2]) or "-"
+    sources = [f"{p.field}={p.value}" for p in rule.predicates if p.field in ("source", "sourcetype") and p.value]
+    return ",".join(t.data_sources[:2]) or ",".join(t.datamodels[:2]) or ",".join(sources[:2]) or "-"
 
 
 def measure(vendor: str, root: Path, normalizer: Normalizer) -> Coverage:
@@ -89,10 +96,13 @@ def measure(vendor: str, root: Path, normalizer: Normalizer) -> Coverage:
             cov.indicators.add(c.key)
             if c.field_kind == "unmapped" and c.vendor_field:
                 cov.unmapped[c.vendor_field] += 1
-        if normalizer.events(rule):
-            cov.with_events += 1
-        else:
-            cov.no_events[_telemetry(rule)] += 1
+        linked, telemetry = bool(normalizer.events(rule)), _telemetry(rule)
+        named = telemetry not in ("-", "-/-/-")
+        cov.with_events += linked
+        cov.naming += named
+        cov.naming_with_events += linked and named
+        if not linked:
+            cov.no_events[telemetry] += 1
     cov.seconds = time.perf_counter() - start
     return cov
 

@@ -20,7 +20,8 @@ the selectors that link rules to events (loader/normalize/events.py reads them):
             layer: kernel-mode            # Summiting the Pyramid: application | user-mode | kernel-mode
             aliases: []                   # other names of the event (ES_EVENT_TYPE_NOTIFY_EXEC, ProcessRollup2)
             sigma: [{product: windows, category: process_creation}]
-            elastic: [{category: [process], type: [start]}]   # keys: category, type, action, code, os
+            elastic: [{category: [process], type: [start]}]   # keys: category, type, action, code, os, dataset
+            cim: []                       # Splunk CIM data models it populates (Network_Resolution, Web, ...)
             fields: [process.executable]  # canonical fields the event carries, when a source lists them
 """
 from __future__ import annotations
@@ -37,7 +38,7 @@ __all__ = ["EVENTS_DIR", "LAYERS", "PLATFORMS", "ELASTIC_KEYS", "CatalogEvent", 
 EVENTS_DIR = Path(__file__).with_name("events")
 LAYERS = ("application", "user-mode", "kernel-mode")
 PLATFORMS = ("windows", "linux", "macos", "cloud", "saas", "network", "container", "any")
-ELASTIC_KEYS = ("category", "type", "action", "code", "os")
+ELASTIC_KEYS = ("category", "type", "action", "code", "os", "dataset")
 SIGMA_KEYS = ("product", "category", "service")
 
 
@@ -53,6 +54,7 @@ class CatalogEvent:
     sigma: tuple[dict[str, str], ...] = ()
     elastic: tuple[dict[str, frozenset[str]], ...] = ()
     fields: tuple[str, ...] = ()
+    cim: tuple[str, ...] = ()  # Splunk CIM data models the event populates
 
     @property
     def key(self) -> str:
@@ -125,7 +127,8 @@ def _event(provider: str, raw: Any, where: str, fields: FieldCatalog | None) -> 
         for name in carried:
             fields.require(name, f"{where}.fields")
     return CatalogEvent(provider, str(raw["code"]), str(raw["title"]), layer, _strings(raw.get("aliases"), where),
-                        _sigma(raw.get("sigma"), where), _elastic(raw.get("elastic"), where), carried)
+                        _sigma(raw.get("sigma"), where), _elastic(raw.get("elastic"), where), carried,
+                        _strings(raw.get("cim"), f"{where}.cim"))
 
 
 def _provider(raw: Any, where: str, fields: FieldCatalog | None) -> Provider:

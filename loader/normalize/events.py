@@ -12,14 +12,19 @@
   agree stands for its default event only when the rule names it on its own: by dataset, or by an index
   pattern no other provider shares (`winlogbeat-*`, `filebeat-*` name many providers: they bring events
   that agree, never defaults). A provider of one OS is skipped when the rule tests `host.os.type` for
-  others.
+  others. An index pattern of a data stream (`logs-network_traffic.dns*`) is a test of its dataset; an event
+  selector may name datasets (`dataset: [network_traffic.dns]`) to pick one log of a multi-log provider.
 - Splunk: the events its data sources stand for (`data_sources/*.yml`: source + event name; an event the
   provider does not list is its default event, if it has one: CloudTrail API names stand for the
-  management event); a data source without an event, or a name the catalogue lacks ("Windows Security
-  5136"), is read as a provider alias followed by an event ("Linux Auditd" + "Execve"); a generic data
-  source ("Windows Event Log Security") with `EventCode` tests stands for those events. Raw searches:
-  the `source` / `sourcetype` (a value may be a `*` glob) names the provider, `EventCode` or an
-  event-naming field the events.
+  management event); a data source without an event is read by its source / sourcetype when that names
+  one of the provider's events (`bro:http:json`), else, like a name the catalogue lacks ("Windows Security
+  5136"), as a provider alias followed by an event ("Linux Auditd" + "Execve"); a provider named without
+  an event stands for its events feeding the search's CIM data models (`cim:` in the catalog: `Suricata`
+  through `Web` is its http record), else for its default event. A generic data source ("Windows Event
+  Log Security") with `EventCode` tests stands for those events. Raw searches: the `source` /
+  `sourcetype` (a value may be a `*` glob) names the provider, or one of its events (`bro:dns:json`);
+  `EventCode` or an event-naming field the events. A search whose data sources and sources name no event
+  reads the events that populate its data models (Network_Resolution, Web, Risk, ...).
 - ATT&CK: a log source's name names the provider, its channel text the events (codes and aliases); when
   the channel names none, the part of the name after the provider (`auditd:EXECVE`), else the default.
 """
@@ -36,11 +41,13 @@ __all__ = ["rule_events", "attack_log_source_events", "data_source_event", "ELAS
            "EVENT_NAME_FIELDS"]
 
 ELASTIC_EVENT_FIELDS = {"event.category": "category", "event.type": "type", "event.action": "action",
-                        "event.code": "code", "host.os.type": "os"}
+                        "event.code": "code", "host.os.type": "os", "event.dataset": "dataset",
+                        "data_stream.dataset": "dataset"}
 EVENT_NAME_FIELDS = ("type", "eventName", "eventType")  # name a provider's event when no EventID is tested
 _DATASET_FIELDS = ("event.dataset", "data_stream.dataset", "event.module")
 _CODE_FIELDS = ("EventID", "EventCode", "event.code")
 _GENERIC_INDEXES = ("*", "logs-*", "-*")
+_DATA_STREAM = re.compile(r"logs-([a-z0-9_]+(?:\.[a-z0-9_]+)+)(?:-\*|\*)?")  # logs-<dataset>-<namespace>
 _TOKEN = re.compile(r"[A-Za-z0-9_.:/-]+")
 
 
@@ -113,8 +120,11 @@ def _elastic_providers(rule: Rule, catalog: EventCatalog) -> dict[str, tuple[boo
 
 
 def _elastic_events(rule: Rule, catalog: EventCatalog) -> list[CatalogEvent]:
-    tested = _positive(rule.predicates, ELASTIC_EVENT_FIELDS)
-    constraints = {ELASTIC_EVENT_FIELDS[f]: set(v) for f, v in tested.items()}
+    constraints: dict[str, set[str]] = {}
+    for f, values in _positive(rule.predicates, ELASTIC_EVENT_FIELDS).items():
+        constraints.setdefault(ELASTIC_EVENT_FIELDS[f], set()).update(values)
+    if datasets := _index_datasets(rule.telemetry.index_patterns):
+        constraints.setdefault("dataset", set()).update(datasets)
     reached = _elastic_providers(rule, catalog)
     matched: dict[str, list[CatalogEvent]] = {}
     for pid in reached:
@@ -132,6 +142,11 @@ def _elastic_events(rule: Rule, catalog: EventCatalog) -> list[CatalogEvent]:
         if not events and own and not shared:
             found.append(catalog.providers[pid].event(None))
     return _dedupe(found)
+
+
+def _index_datasets(patterns: Iterable[str]) -> set[str]:
+    """The datasets data-stream index patterns name (`logs-network_traffic.dns*` -> network_traffic.dns)."""
+    return {m.group(1) for p in patterns if (m := _DATA_STREAM.fullmatch(p.strip().lower())) is not None}
 
 
 def _overlaps(values: frozenset[str], tested: set[str]) -> bool:
@@ -154,10 +169,32 @@ def _provider_matching(name: str, catalog: EventCatalog) -> Provider | None:
     return next((p for alias, p in catalog.by_alias.items() if fnmatch.fnmatchcase(alias, low)), None)
 
 
-def _name_events(name: str, catalog: EventCatalog) -> list[CatalogEvent] | None:
+def _source_events(provider: Provider, values: Iterable[str | None]) -> list[CatalogEvent]:
+    """The events of `provider` that source / sourcetype values name (`bro:dns:json`: Zeek's dns.log)."""
+    return _dedupe(provider.event(v) for v in values if v)
+
+
+def _models(datamodels: Iterable[str]) -> frozenset[str]:
+    """The CIM data models a search reads, lower case (`Network_Resolution.DNS` -> network_resolution)."""
+    return frozenset(dm.split(".", 1)[0].lower() for dm in datamodels)
+
+
+def _feeds(event: CatalogEvent, models: frozenset[str]) -> bool:
+    """The event populates one of the data models."""
+    return any(m.lower() in models for m in event.cim)
+
+
+def _default_events(provider: Provider, models: frozenset[str]) -> list[CatalogEvent]:
+    """What a provider named without an event stands for: its events feeding the search's data models
+    (Suricata read through the Web data model: its http record), else its default event."""
+    return [e for e in provider.events.values() if _feeds(e, models)] or _dedupe([provider.event(None)])
+
+
+def _name_events(name: str, catalog: EventCatalog, models: frozenset[str] = frozenset()) -> \
+        list[CatalogEvent] | None:
     """A data source name read as a provider alias and an event ("Linux Auditd Execve", "NTLM Operational
-    8004,8005,8006"; an event the provider does not list: its default); None when no leading part of the
-    name is a provider alias."""
+    8004,8005,8006"; an event the provider does not list: its default, see `_default_events`); None when no
+    leading part of the name is a provider alias."""
     words = name.split()
     for cut in range(len(words), 0, -1):
         provider = catalog.provider_named(" ".join(words[:cut]))
@@ -168,7 +205,7 @@ def _name_events(name: str, catalog: EventCatalog) -> list[CatalogEvent] | None:
         if whole is not None:
             return [whole]
         listed = _dedupe(provider.event(c) for c in words[-1].split(",") if c) if rest else []
-        return listed or _dedupe([provider.event(None)])
+        return listed or _default_events(provider, models)
     return None
 
 
@@ -178,42 +215,54 @@ def data_source_event(ds: DataSource, catalog: EventCatalog) -> CatalogEvent | N
     return events[0] if events else None
 
 
-def _data_source_events(ds: DataSource, catalog: EventCatalog) -> list[CatalogEvent]:
+def _source_providers(ds: DataSource, catalog: EventCatalog) -> list[Provider]:
+    """The providers a data source's source, then sourcetype, names."""
+    return [p for v in (ds.source, ds.sourcetype) if v and (p := _provider_matching(v, catalog)) is not None]
+
+
+def _data_source_events(ds: DataSource, catalog: EventCatalog, models: frozenset[str] = frozenset()) -> \
+        list[CatalogEvent]:
     """The provider named by the source (or sourcetype) and the event the data source names; else the
-    events its name names; else the provider's default event."""
-    providers = [p for v in (ds.source, ds.sourcetype) if v and (p := _provider_matching(v, catalog)) is not None]
+    event its source or sourcetype names; else the events its name names; else the provider's default event
+    (see `_default_events`)."""
+    providers = _source_providers(ds, catalog)
     if ds.event is not None:
         listed = next((e for p in providers if (e := p.event(ds.event.event)) is not None), None)
         if listed is not None:
             return [listed]
-    named = _name_events(ds.name, catalog)
+    sourced = [e for p in providers for e in _source_events(p, (ds.source, ds.sourcetype))]
+    if sourced:
+        return sourced
+    named = _name_events(ds.name, catalog, models)
     if named:
         return named
-    return _dedupe([providers[0].event(None)]) if providers else []
+    return _default_events(providers[0], models) if providers else []
 
 
 def _splunk_events(rule: Rule, catalog: EventCatalog, data_sources: dict[str, DataSource]) -> list[CatalogEvent]:
     tested = _positive(rule.predicates, ("source", "sourcetype", *_CODE_FIELDS, *EVENT_NAME_FIELDS))
     codes = [c for f in _CODE_FIELDS for c in tested.get(f, [])]
     names = [n for f in EVENT_NAME_FIELDS for n in tested.get(f, [])]
+    models = _models(rule.telemetry.datamodels)
     found: list[CatalogEvent | None] = []
     for name in rule.telemetry.data_sources:
         parts = [name] if name in data_sources else [p.strip() for p in name.split(" AND ")]
         for part in parts:
             ds = data_sources.get(part)
             if ds is None:
-                found.extend(_name_events(part, catalog) or [])
+                found.extend(_name_events(part, catalog, models) or [])
             elif ds.event is None and codes:  # a generic source ("Windows Event Log Security") and the codes asked
-                provider = next((p for v in (ds.source, ds.sourcetype) if v
-                                 and (p := _provider_matching(v, catalog)) is not None), None)
-                if provider is not None:
-                    found.extend(provider.event(c) for c in codes)
+                providers = _source_providers(ds, catalog)
+                if providers:
+                    found.extend(providers[0].event(c) for c in codes)
             else:
-                found.extend(_data_source_events(ds, catalog))
+                found.extend(_data_source_events(ds, catalog, models))
     for value in [*tested.get("source", []), *tested.get("sourcetype", [])]:
         provider = _provider_matching(value, catalog)
         if provider is not None:
-            found.extend(_named(provider, codes, names))
+            found.extend(_source_events(provider, [value]) or _named(provider, codes, names))
+    if not any(found):  # a data model search naming no source: the events feeding the model
+        found.extend(e for e in catalog.events() if _feeds(e, models))
     return _dedupe(found)
 
 
