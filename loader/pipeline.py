@@ -11,13 +11,13 @@ import hashlib
 import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 from neo4j import Driver
@@ -40,6 +40,7 @@ from loader.writer import RULE_BATCH, GraphWriter, batched
 __all__ = ["LOADERS", "run_load", "parse_corpus", "provenance_of", "find_ecs", "write_catalogs"]
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 @contextmanager
@@ -251,6 +252,20 @@ def _parse_vendor(vendor: str, root: Path, loaded_at: str, normalization: str,
     return _Parsed(loader, prov, report, corpus, hashes, digest, {path: d for path, (d, _) in last[1].items()})
 
 
+def _ahead(items: Iterable[T], work: Callable[[T], U]) -> Iterator[U]:
+    """`work(item)` for each item in order, the next one computed in a background thread while the caller uses
+    this one: rows for the next batch are built while Neo4j writes the current batch."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="detgraph-rows") as pool:
+        pending: Future[U] | None = None
+        for item in items:
+            upcoming = pool.submit(work, item)
+            if pending is not None:
+                yield pending.result()
+            pending = upcoming
+        if pending is not None:
+            yield pending.result()
+
+
 def _write_vendor(writer: GraphWriter, normalizer: Normalizer, parsed: _Parsed,
                   resolver: dict[str, tuple[str | None, str]], tactics: set[str], *, full: bool, force: bool,
                   show_progress: bool) -> VendorReport:
@@ -277,12 +292,14 @@ def _write_vendor(writer: GraphWriter, normalizer: Normalizer, parsed: _Parsed,
     def resolve(tid: str) -> str | None:
         return resolver.get(tid.upper(), (None, "unknown"))[0]
 
+    def rows_of(batch: list[Rule]) -> list[dict[str, Any]]:
+        return [rule_row(rule, prov, resolve, hashes[rule.rule_id], normalizer, corpus.digests.get(rule.path))
+                for rule in batch]
+
     by_uid = {rule_uid(vendor, r.rule_id): r for r in changed}
     refused = 0
     with _progress(list(batched(changed, RULE_BATCH)), f"write {vendor}", show_progress) as bar:
-        for batch in bar:
-            rows = [rule_row(rule, prov, resolve, hashes[rule.rule_id], normalizer, corpus.digests.get(rule.path))
-                    for rule in batch]
+        for rows in _ahead(bar, rows_of):
             for row, reason in writer.write_rule_batch(rows):
                 rule = by_uid[row["uid"]]
                 report.failures.append({"path": rule.path, "rule_id": rule.rule_id,
