@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask import Flask
 from neo4j import Driver
 
 from graph_schema import testing
@@ -138,19 +139,26 @@ def graph(driver: Driver) -> Driver:
 
 
 @pytest.fixture(scope="session")
-def live_app(neo4j_settings: Settings) -> Iterator[str]:
-    """The web app over the test server, served by werkzeug on a free 127.0.0.1 port in a background thread; its
-    base URL (`http://127.0.0.1:PORT`). It loads nothing: a test needing the full corpora also takes `full_graph`."""
-    from werkzeug.serving import make_server
-
+def web_app(neo4j_settings: Settings) -> Iterator[Flask]:
+    """The web app (`api.web.create_app`) over the test server, for the whole session; it loads nothing: a
+    test needing the full corpora also takes `full_graph`."""
     from api.web import create_app
 
     app = create_app(neo4j_settings)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield app
+    app.extensions["detgraph.graph"].close()
+
+
+@pytest.fixture(scope="session")
+def live_app(web_app: Flask) -> Iterator[str]:
+    """`web_app` served by werkzeug on a free 127.0.0.1 port in a background thread; its base URL
+    (`http://127.0.0.1:PORT`)."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, web_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-app", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
     server.server_close()
-    app.extensions["detgraph.graph"].close()

@@ -12,9 +12,7 @@ from flask.testing import FlaskClient
 from neo4j import Driver
 from openapi_spec_validator import validate
 
-from api.web import create_app
 from api.web.openapi import openapi_spec, operations
-from graph_schema.settings import Settings
 from loader.report import LoadReport
 from queries.catalog import get_query, parse_query_file
 
@@ -33,10 +31,8 @@ detection:
 
 
 @pytest.fixture(scope="module")
-def app(full_graph: tuple[Driver, LoadReport], neo4j_settings: Settings) -> Iterator[Flask]:
-    app = create_app(neo4j_settings)
-    yield app
-    app.extensions["detgraph.graph"].close()
+def app(full_graph: tuple[Driver, LoadReport], web_app: Flask) -> Flask:
+    return web_app
 
 
 @pytest.fixture(scope="module")

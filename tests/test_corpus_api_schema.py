@@ -5,8 +5,6 @@ Each operation is its own test (driven through schemathesis's Python API and hyp
 does not run under this pytest)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 import schemathesis
 from flask import Flask
@@ -14,9 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from neo4j import Driver
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from api.web import create_app
 from api.web.openapi import openapi_spec
-from graph_schema.settings import Settings
 from loader.report import LoadReport
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.corpus]
@@ -26,10 +22,8 @@ OPERATIONS = [(path, method) for path, methods in openapi_spec()["paths"].items(
 
 
 @pytest.fixture(scope="module")
-def app(full_graph: tuple[Driver, LoadReport], neo4j_settings: Settings) -> Iterator[Flask]:
-    app = create_app(neo4j_settings)
-    yield app
-    app.extensions["detgraph.graph"].close()
+def app(full_graph: tuple[Driver, LoadReport], web_app: Flask) -> Flask:
+    return web_app
 
 
 @pytest.fixture(scope="module")

@@ -48,11 +48,9 @@ level: medium
 
 
 @pytest.fixture(scope="module")
-def app(full_graph: tuple[Driver, LoadReport], neo4j_settings: Settings) -> Iterator[Flask]:
+def app(full_graph: tuple[Driver, LoadReport], web_app: Flask) -> Flask:
     """The app over the full corpora graph."""
-    application = create_app(neo4j_settings)
-    yield application
-    application.extensions["detgraph.graph"].close()
+    return web_app
 
 
 @pytest.fixture(scope="module")
